@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+//
+// kvmnet: Prometheus exporter and diagnostics for the networking of KVM hosts.
+// Data flows one way: kernel sources (netlink, /proc, /sys) -> one topology
+// model -> two faces (metrics, diagnosis). See docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "kvmnet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kvmnet-agent", targets: ["kvmnet-agent"]),
+        .executable(name: "kvmnet-diag", targets: ["kvmnet-diag"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+    ],
+    targets: [
+        // libnl-3 / libnl-route-3 through pkg-config; no link lines in the modulemap.
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
+        ),
+        // Value types shared by the exporter and the diagnosis.
+        .target(name: "KVMNetModel"),
+        // Pure parsers of /proc and /sys files, plus readers rooted at a directory.
+        .target(name: "KVMNetProcfs", dependencies: ["KVMNetModel"]),
+        // rtnetlink through libnl-3: dumps, subscriptions, IFLA_LINKINFO decoding.
+        .target(name: "KVMNetNetlink", dependencies: ["KVMNetModel", "CNetlink"]),
+        // HostState: applies snapshots and events to the model, keeps counters.
+        .target(name: "KVMNetState", dependencies: ["KVMNetModel", "KVMNetProcfs"]),
+        // Collectors and the Prometheus text exposition.
+        .target(name: "KVMNetMetrics", dependencies: ["KVMNetModel", "KVMNetState"]),
+        // HTTP server: /metrics, landing page, health.
+        .target(
+            name: "KVMNetWeb",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Checks, path tracing and report rendering for kvmnet-diag.
+        .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetProcfs"]),
+        // The agent as a library: sources wired to the state, the server, the lifecycle.
+        .target(
+            name: "KVMNetAgent",
+            dependencies: [
+                "KVMNetModel", "KVMNetProcfs", "KVMNetNetlink", "KVMNetState",
+                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kvmnet-agent",
+            dependencies: [
+                "KVMNetAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kvmnet-diag",
+            dependencies: [
+                "KVMNetModel", "KVMNetProcfs", "KVMNetDiagnose", "KVMNetNetlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"]),
+        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"]),
+        .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
+        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"]),
+        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"]),
+    ]
+)

@@ -52,8 +52,8 @@ let package = Package(
         .target(
             name: "KVMNetAgent",
             dependencies: [
-                "KVMNetModel", "KVMNetProcfs", "KVMNetNetlink", "KVMNetState",
-                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose",
+                "KVMNetModel", "KVMNetProcfs", "KVMNetState",
+                "KVMNetMetrics", "KVMNetWeb",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -72,11 +72,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"]),
-        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"]),
+        .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
-        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"]),
-        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"]),
-        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"]),
+        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"], exclude: ["Golden"]),
     ]
 )

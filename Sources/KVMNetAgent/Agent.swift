@@ -1,0 +1,93 @@
+import KVMNetMetrics
+import KVMNetModel
+import KVMNetProcfs
+import KVMNetState
+import KVMNetWeb
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent: sources feed one ``HostState``; HTTP routes render it.
+///
+/// The scrape path only renders memory. Sources run on their own: netlink events as they
+/// come, procfs re-reads when a bond changes and at ``AgentConfig/rescanIntervalSeconds``.
+public final class Agent: Sendable {
+    public let config: AgentConfig
+    public let state: HostState
+    let logger: Logger
+    let renderer: MetricsRenderer
+
+    public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
+        self.config = config
+        self.logger = logger
+        self.state = state
+        self.renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
+        state.registerSources(SourceError.allSources.filter { config.netlink || $0 != "netlink" })
+    }
+
+    // MARK: HTTP
+
+    /// Answers one HTTP request.
+    public func handle(_ request: WebRequest) -> WebResponse {
+        switch request.path {
+        case config.telemetryPath:
+            let start = monotonicSeconds()
+            let text = renderer.render(state.snapshot(), elapsed: { monotonicSeconds() - start })
+            return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, text: text)
+        case "/":
+            return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
+                               text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))
+        case "/-/healthy", "/-/ready":
+            return WebResponse(status: 200, contentType: "text/plain; charset=utf-8", text: "OK\n")
+        default:
+            return .notFound(request.path)
+        }
+    }
+
+    // MARK: sources
+
+    /// Reads the proc and sys trees into the state (the no-netlink source).
+    public func scanTrees(reason: ResyncReason) {
+        let result = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).scan()
+        for e in result.errors {
+            logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
+            state.recordSourceError(e.source)
+        }
+        state.setBondSupplements(result.bondSupplements)
+        state.setVLANSupplements(result.vlanSupplements)
+        state.resync(result.dump, fdbKnown: result.fdbKnown, reason: reason)
+    }
+
+    /// Re-reads `/proc/net/bonding/<bond>` for the given bonds (what netlink lacks).
+    public func refreshBondProcfs(_ bonds: Set<String>?) {
+        var errors: [SourceError] = []
+        var supplements: [String: Bond] = [:]
+        if let bonds {
+            let reader = BondingProcReader(procfsRoot: config.procfsRoot)
+            let current = state.snapshot().topology.bonds
+            for name in current.keys {
+                if bonds.contains(name) {
+                    switch reader.read(bond: name) {
+                    case .success(let f): supplements[name] = f.bond
+                    case .failure(let e): errors.append(e)
+                    }
+                }
+            }
+        } else {
+            supplements = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).readBonding(&errors)
+        }
+        for e in errors {
+            logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
+            state.recordSourceError(e.source)
+        }
+        if bonds == nil { state.setBondSupplements(supplements) } else { state.mergeBondSupplements(supplements) }
+    }
+}
+
+/// Seconds from a monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

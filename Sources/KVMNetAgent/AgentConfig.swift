@@ -1,0 +1,22 @@
+/// How the agent runs; filled from the command line.
+public struct AgentConfig: Sendable {
+    /// Default listen port: above 10000 and used by no well-known exporter.
+    public static let defaultPort = 10245
+
+    public var listenAddress: String = ":\(AgentConfig.defaultPort)"
+    public var telemetryPath: String = "/metrics"
+    public var procfsRoot: String = "/proc"
+    public var sysfsRoot: String = "/sys"
+    /// Off: read only the given proc and sys trees (golden tests, replaying a captured host).
+    public var netlink: Bool = true
+    /// Re-read of the trees in no-netlink mode, and of /proc/net/bonding in netlink mode.
+    public var rescanIntervalSeconds: Double = 10
+    public var version: String = KVMNetVersion.current
+
+    public init() {}
+}
+
+/// The project's version.
+public enum KVMNetVersion {
+    public static let current = "0.1.0"
+}

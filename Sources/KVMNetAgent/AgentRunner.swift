@@ -1,0 +1,73 @@
+import Dispatch
+import KVMNetState
+import KVMNetWeb
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Agent {
+    /// Starts the sources and the HTTP server, and serves until SIGINT or SIGTERM.
+    public func run() async throws {
+        let server = try WebServer(listenAddress: config.listenAddress, logger: logger) { [self] in handle($0) }
+        let stopLiveSource = try startSources()
+        let (channel, port) = try await server.start()
+        logger.info("listening", metadata: ["address": "\(server.host):\(port)", "metrics": "\(config.telemetryPath)",
+                                            "netlink": "\(config.netlink)"])
+        await waitForTerminationSignal()
+        logger.info("shutting down")
+        stopLiveSource()
+        try? await channel.close()
+        await server.shutdown()
+    }
+
+    /// Starts reading the host; returns a function that stops it.
+    func startSources() throws -> @Sendable () -> Void {
+        if config.netlink {
+            return try startNetlink()
+        }
+        scanTrees(reason: .initial)
+        let interval = config.rescanIntervalSeconds
+        let task = Task.detached { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                if Task.isCancelled { break }
+                scanTrees(reason: .poll)
+            }
+        }
+        return { task.cancel() }
+    }
+}
+
+/// Waits until the process receives SIGINT or SIGTERM.
+func waitForTerminationSignal() async {
+    await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+        let queue = DispatchQueue(label: "kvmnet.signals")
+        let once = SignalOnce(cont)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { once.fire() }
+            source.resume()
+            SignalOnce.keep(source)
+        }
+    }
+}
+
+/// Resumes a continuation exactly once, from whichever signal comes first.
+final class SignalOnce: @unchecked Sendable {
+    private var cont: CheckedContinuation<Void, Never>?
+    private let lock = DispatchQueue(label: "kvmnet.signal-once")
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    init(_ cont: CheckedContinuation<Void, Never>) { self.cont = cont }
+
+    static func keep(_ s: DispatchSourceSignal) { sources.append(s) }
+
+    func fire() {
+        lock.sync {
+            cont?.resume()
+            cont = nil
+        }
+    }
+}

@@ -1,0 +1,309 @@
+import KVMNetModel
+import Synchronization
+
+/// Why the whole state is being replaced.
+public enum ResyncReason: String, Sendable {
+    /// First read after start: nothing to compare with, nothing is counted.
+    case initial
+    /// Events were lost (netlink socket overrun): differences are counted once, and the
+    /// kernel's own counters (link failure count, carrier changes) fill in what was missed.
+    case overrun
+    /// A periodic re-read (the no-netlink mode): differences are counted as events.
+    case poll
+}
+
+/// The agent's in-memory model of the host, updated by kernel events and full re-reads.
+///
+/// All methods are thread-safe. A scrape calls ``snapshot()``, which only reads memory:
+/// no netlink dump and no sysfs walk happen on the scrape path.
+public final class HostState: Sendable {
+    private let storage: Mutex<Storage>
+    private let clock: @Sendable () -> Double
+
+    /// - Parameter clock: Unix time source, injectable for tests.
+    public init(clock: @escaping @Sendable () -> Double = unixTimeNow) {
+        self.clock = clock
+        self.storage = Mutex(Storage())
+    }
+
+    /// Applies events in order, counting transitions as they happen.
+    public func apply(_ changes: [TopologyChange]) {
+        let now = clock()
+        storage.withLock { s in
+            for c in changes { s.apply(c, now: now) }
+        }
+    }
+
+    /// Replaces everything with a complete read of the host.
+    public func resync(_ dump: FullDump, fdbKnown: Bool = true, reason: ResyncReason) {
+        let now = clock()
+        storage.withLock { s in
+            if reason == .overrun { s.counters.resyncs += 1 }
+            s.replace(with: dump, fdbKnown: fdbKnown, reason: reason, now: now)
+        }
+    }
+
+    /// Sets what procfs says about bonds (by bond name); fills what netlink lacks.
+    public func setBondSupplements(_ bonds: [String: Bond]) {
+        storage.withLock { s in
+            if s.bondSupplements != bonds {
+                s.bondSupplements = bonds
+                s.cached = nil
+            }
+        }
+    }
+
+    /// Replaces the procfs supplements of some bonds, keeping the others.
+    public func mergeBondSupplements(_ bonds: [String: Bond]) {
+        storage.withLock { s in
+            for (k, v) in bonds where s.bondSupplements[k] != v {
+                s.bondSupplements[k] = v
+                s.cached = nil
+            }
+        }
+    }
+
+    /// Sets VLAN devices from `/proc/net/vlan/config` (used where no other source gives the id).
+    public func setVLANSupplements(_ vlans: [String: VLANDevice]) {
+        storage.withLock { s in
+            if s.vlanSupplements != vlans {
+                s.vlanSupplements = vlans
+                s.cached = nil
+            }
+        }
+    }
+
+    /// Counts one read or parse error of `source`.
+    public func recordSourceError(_ source: String) {
+        storage.withLock { $0.counters.sourceErrors[source, default: 0] += 1 }
+    }
+
+    /// Makes a source's error series exist at 0 so that alerts on `increase()` work from the start.
+    public func registerSources(_ sources: [String]) {
+        storage.withLock { s in
+            for src in sources where s.counters.sourceErrors[src] == nil { s.counters.sourceErrors[src] = 0 }
+        }
+    }
+
+    /// Counts netlink messages received for a multicast group.
+    public func recordNetlinkEvents(group: String, count: UInt64 = 1) {
+        storage.withLock { $0.counters.netlinkEvents[group, default: 0] += count }
+    }
+
+    /// The current topology and counters; builds the topology only after a change.
+    public func snapshot() -> StateSnapshot {
+        storage.withLock { s in
+            let topo = s.topology()
+            return StateSnapshot(topology: topo, counters: s.counters.pruned(to: topo),
+                                 fdbEntries: s.fdb.count, fdbKnown: s.fdbKnown)
+        }
+    }
+
+    /// Names of bonds whose state changed since the last call (for re-reading their procfs file).
+    public func takeChangedBonds() -> Set<String> {
+        storage.withLock { s in
+            defer { s.changedBonds.removeAll() }
+            return s.changedBonds
+        }
+    }
+}
+
+extension EventCounters {
+    /// Only series of devices that exist (a vanished device vanishes from the output).
+    func pruned(to topo: Topology) -> EventCounters {
+        var c = self
+        c.failovers = failovers.filter { topo.bonds[$0.key] != nil }
+        c.lastFailover = lastFailover.filter { topo.bonds[$0.key] != nil }
+        c.fdbMoves = fdbMoves.filter { topo.bridges[$0.key] != nil }
+        c.linkTransitions = linkTransitions.filter { topo.links[$0.key.device] != nil }
+        c.slaveTransitions = slaveTransitions.filter {
+            topo.bonds[$0.key.bond]?.slave(named: $0.key.slave) != nil
+        }
+        return c
+    }
+}
+
+/// The mutable state behind the lock.
+struct Storage {
+    var links: [String: LinkUpdate] = [:]
+    var nameByIndex: [Int: String] = [:]
+    var fdb: [FDBEntry.Key: FDBEntry] = [:]
+    var fdbCounts = FDBCounts()
+    var fdbKnown = false
+    var bondSupplements: [String: Bond] = [:]
+    var vlanSupplements: [String: VLANDevice] = [:]
+    var counters = EventCounters()
+    var cached: Topology?
+    var changedBonds: Set<String> = []
+
+    mutating func topology() -> Topology {
+        if let t = cached { return t }
+        let t = TopologyBuilder.build(
+            links: Array(links.values), fdb: fdbKnown ? fdbCounts : nil,
+            bondSupplements: bondSupplements, vlanSupplements: vlanSupplements)
+        cached = t
+        return t
+    }
+
+    mutating func apply(_ change: TopologyChange, now: Double) {
+        cached = nil
+        switch change {
+        case .linkUpdated(let u):
+            update(u, reconcile: true, now: now)
+        case .linkRemoved(let index, let name):
+            let resolved = index > 0 ? (nameByIndex[index] ?? name) : name
+            remove(name: resolved, index: index)
+        case .fdbAdded(let e):
+            fdbKnown = true
+            addFDB(e)
+        case .fdbRemoved(let e):
+            if let old = fdb.removeValue(forKey: e.key) { fdbCounts.remove(old) }
+        }
+    }
+
+    mutating func replace(with dump: FullDump, fdbKnown known: Bool, reason: ResyncReason, now: Double) {
+        cached = nil
+        let newNames = Set(dump.links.map(\.link.name))
+        for name in links.keys where !newNames.contains(name) {
+            remove(name: name, index: links[name]?.link.index ?? 0)
+        }
+        for u in dump.links {
+            if reason == .initial {
+                store(u)
+            } else {
+                update(u, reconcile: true, now: now)
+            }
+        }
+        var newFDB: [FDBEntry.Key: FDBEntry] = [:]
+        newFDB.reserveCapacity(dump.fdb.count)
+        for e in dump.fdb {
+            if reason != .initial, let old = fdb[e.key], old.portIndex != e.portIndex {
+                countMove(bridgeIndex: e.bridgeIndex)
+            }
+            newFDB[e.key] = e
+        }
+        fdb = newFDB
+        fdbCounts = FDBCounts(tallying: Array(newFDB.values))
+        fdbKnown = known
+        if reason == .initial { changedBonds.formUnion(links.values.compactMap { $0.bond != nil ? $0.link.name : nil }) }
+    }
+
+    // MARK: links
+
+    mutating func store(_ u: LinkUpdate) {
+        links[u.link.name] = u
+        if u.link.index > 0 { nameByIndex[u.link.index] = u.link.name }
+    }
+
+    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double) {
+        let name = u.link.name
+        // Rename: same ifindex, new name. Keep the device's series under the new name.
+        if u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
+            links[oldName] = nil
+            counters.rename(oldName, to: name)
+        }
+        let old = links[name]
+        store(u)
+        guard let old else { return }
+
+        countLinkTransition(old: old, new: u)
+        if u.bond != nil || old.bond != nil { changedBonds.insert(name) }
+        if let newSlave = u.bondSlave, let bond = masterName(u) {
+            changedBonds.insert(bond)
+            countSlaveTransition(bond: bond, slave: name, old: old.bondSlave, new: newSlave)
+        }
+        if let newBond = u.bond, let oldBond = old.bond {
+            countFailover(bond: name, old: (oldBond, old), new: (newBond, u), now: now)
+        }
+    }
+
+    mutating func remove(name: String, index: Int) {
+        guard links.removeValue(forKey: name) != nil || index > 0 else { return }
+        if index > 0 { nameByIndex[index] = nil }
+        for (i, n) in nameByIndex where n == name { nameByIndex[i] = nil }
+        counters.forget(name)
+        if index > 0 {
+            let idx = Int32(index)
+            let gone = fdb.filter { $0.value.bridgeIndex == idx || $0.value.portIndex == idx }
+            for (k, e) in gone {
+                fdb[k] = nil
+                fdbCounts.remove(e)
+            }
+        }
+    }
+
+    func masterName(_ u: LinkUpdate) -> String? {
+        u.link.master ?? u.masterIndex.flatMap { nameByIndex[$0] }
+    }
+
+    func activeSlaveName(_ bond: Bond, _ u: LinkUpdate) -> String? {
+        bond.activeSlave ?? u.bondActiveSlaveIndex.flatMap { nameByIndex[$0] }
+    }
+
+    mutating func countFailover(bond name: String, old: (Bond, LinkUpdate), new: (Bond, LinkUpdate), now: Double) {
+        let before = activeSlaveName(old.0, old.1)
+        let after = activeSlaveName(new.0, new.1)
+        // A failover is a change from one slave to another. A bond losing its last slave
+        // (X -> none) or getting its first (none -> X) is not one.
+        guard let before, let after, before != after else { return }
+        counters.failovers[name, default: 0] += 1
+        counters.lastFailover[name] = now
+    }
+
+    mutating func countSlaveTransition(bond: String, slave: String, old: BondSlave?, new: BondSlave) {
+        guard let old else { return }
+        var observedDown: UInt64 = 0
+        if old.miiStatus.isUp != new.miiStatus.isUp {
+            let to = new.miiStatus.isUp ? "up" : "down"
+            counters.slaveTransitions[.init(bond: bond, slave: slave, to: to), default: 0] += 1
+            if !new.miiStatus.isUp { observedDown = 1 }
+        }
+        // Failures the kernel counted but no event showed (lost, or too fast to see):
+        // each was a down followed by an up when the slave is up now.
+        if new.linkFailureCount > old.linkFailureCount {
+            let missed = (new.linkFailureCount - old.linkFailureCount) - observedDown
+            if missed > 0 {
+                counters.slaveTransitions[.init(bond: bond, slave: slave, to: "down"), default: 0] += missed
+                // Down now and its fall unseen: the last missed failure has not come back up.
+                let ups = (!new.miiStatus.isUp && observedDown == 0) ? missed - 1 : missed
+                if ups > 0 {
+                    counters.slaveTransitions[.init(bond: bond, slave: slave, to: "up"), default: 0] += ups
+                }
+            }
+        }
+    }
+
+    mutating func countLinkTransition(old: LinkUpdate, new: LinkUpdate) {
+        let device = new.link.name
+        var observed: UInt64 = 0
+        if old.link.operState != new.link.operState {
+            counters.linkTransitions[.init(device: device, to: new.link.operState.rawValue), default: 0] += 1
+            observed = 1
+        }
+        // Carrier changes the kernel counted beyond what we saw come in pairs (down, up).
+        if let a = old.link.carrierChanges, let b = new.link.carrierChanges, b > a {
+            let missed = (b - a) > observed ? (b - a) - observed : 0
+            if missed >= 2 {
+                let pairs = missed / 2
+                counters.linkTransitions[.init(device: device, to: "down"), default: 0] += pairs
+                counters.linkTransitions[.init(device: device, to: "up"), default: 0] += pairs
+            }
+        }
+    }
+
+    // MARK: FDB
+
+    mutating func addFDB(_ e: FDBEntry) {
+        if let old = fdb[e.key] {
+            if old.portIndex != e.portIndex { countMove(bridgeIndex: e.bridgeIndex) }
+            fdbCounts.remove(old)
+        }
+        fdb[e.key] = e
+        fdbCounts.add(e)
+    }
+
+    mutating func countMove(bridgeIndex: Int32) {
+        let bridge = nameByIndex[Int(bridgeIndex)] ?? "ifindex\(bridgeIndex)"
+        counters.fdbMoves[bridge, default: 0] += 1
+    }
+}

@@ -1,0 +1,148 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import NIOPosix
+
+/// Errors of the web server.
+public enum WebServerError: Error, CustomStringConvertible {
+    case badListenAddress(String)
+
+    public var description: String {
+        switch self {
+        case .badListenAddress(let a): return "bad --web.listen-address \"\(a)\": expected HOST:PORT, [IPv6]:PORT or :PORT"
+        }
+    }
+}
+
+/// A small HTTP/1.1 server on SwiftNIO: keep-alive, gzip when the client accepts it,
+/// and one handler that answers every request.
+public final class WebServer: Sendable {
+    public let host: String
+    public let port: Int
+    private let handler: WebHandler
+    private let group: MultiThreadedEventLoopGroup
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - listenAddress: `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses).
+    public init(listenAddress: String, logger: Logger, handler: @escaping WebHandler) throws {
+        let (h, p) = try Self.parse(listenAddress)
+        self.host = h
+        self.port = p
+        self.handler = handler
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// Splits a listen address into host and port.
+    public static func parse(_ address: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":") else { throw WebServerError.badListenAddress(address) }
+        var host = String(address[..<colon])
+        guard let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw WebServerError.badListenAddress(address)
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "::" }
+        return (host, port)
+    }
+
+    /// Binds and starts serving; returns the bound port (useful with port 0).
+    public func start() async throws -> (channel: Channel, port: Int) {
+        let handler = self.handler
+        let logger = self.logger
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandlers([
+                        HTTPResponseCompressor(),
+                        HTTPRequestRouter(handler: handler, logger: logger),
+                    ])
+                }
+            }
+            .childChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+        var channel: Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch where host == "::" {
+            // No IPv6 on this host: fall back to all IPv4 addresses.
+            channel = try await bootstrap.bind(host: "0.0.0.0", port: port).get()
+        }
+        let bound = channel.localAddress?.port ?? port
+        return (channel, bound)
+    }
+
+    /// Stops the event loop threads.
+    public func shutdown() async {
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Collects a request and answers it through the handler.
+final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let handler: WebHandler
+    private let logger: Logger
+    private var head: HTTPRequestHead?
+
+    init(handler: @escaping WebHandler, logger: Logger) {
+        self.handler = handler
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+        case .body:
+            break  // no route takes a body
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            respond(context: context, head: h)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let request = WebRequest(
+            method: head.method.rawValue, path: parts.first.map(String.init) ?? "/",
+            query: parts.count > 1 ? String(parts[1]) : "",
+            headers: head.headers.map { ($0.name, $0.value) })
+        var response: WebResponse
+        if head.method != .GET && head.method != .HEAD {
+            response = WebResponse(status: 405, contentType: "text/plain; charset=utf-8", text: "405 method not allowed\n",
+                                   headers: [("Allow", "GET, HEAD")])
+        } else {
+            response = handler(request)
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        for (n, v) in response.headers { headers.add(name: n, value: v) }
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: response.status),
+                                            headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if head.method != .HEAD {
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("HTTP connection error: \(error)")
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import KVMNetAgent
+import Logging
+
+/// `kvmnet-agent`: Prometheus exporter for the networking of KVM hosts.
+@main
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kvmnet-agent",
+        abstract: "Prometheus exporter for KVM host networking: bonds, VLANs, bridges, VM taps.",
+        version: KVMNetVersion.current)
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on: HOST:PORT, [IPv6]:PORT or :PORT.")
+    var listenAddress = ":\(AgentConfig.defaultPort)"
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
+    var telemetryPath = "/metrics"
+
+    @Option(name: .customLong("path.procfs"), help: "procfs mountpoint.")
+    var procfs = "/proc"
+
+    @Option(name: .customLong("path.sysfs"), help: "sysfs mountpoint.")
+    var sysfs = "/sys"
+
+    @Flag(name: .customLong("no-netlink"), help: "Read only the given proc and sys trees, re-read at --scan.interval (for replaying a captured host).")
+    var noNetlink = false
+
+    @Option(name: .customLong("scan.interval"), help: "Seconds between re-reads of the trees (no-netlink) or of /proc/net/bonding (netlink).")
+    var scanInterval: Double = 10
+
+    @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(cliName: logLevel) != nil else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error (got \"\(logLevel)\")")
+        }
+        guard telemetryPath.hasPrefix("/") else { throw ValidationError("--web.telemetry-path must start with /") }
+        guard scanInterval >= 1 else { throw ValidationError("--scan.interval must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(cliName: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        var config = AgentConfig()
+        config.listenAddress = listenAddress
+        config.telemetryPath = telemetryPath
+        config.procfsRoot = procfs
+        config.sysfsRoot = sysfs
+        config.netlink = !noNetlink
+        config.rescanIntervalSeconds = scanInterval
+        let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"))
+        try await agent.run()
+    }
+}
+
+extension Logger.Level {
+    init?(cliName: String) {
+        switch cliName {
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warning
+        case "error": self = .error
+        default: return nil
+        }
+    }
+}
+

@@ -1,0 +1,78 @@
+/// What a hop of a path is.
+public enum HopKind: String, Sendable, Hashable, Codable {
+    /// The VM's tap (with its domain) or the device given as an endpoint.
+    case endpoint
+    case bridge
+    /// A VLAN device, with its tag.
+    case vlan
+    case bond
+    /// The slaves of a bond, as one hop.
+    case slaves
+    /// A NIC (or other lowest device) the segment leaves the host through.
+    case nic
+    /// The host routing (a bridge without uplink whose traffic the host routes or NATs).
+    case host
+}
+
+/// One hop of a traced path.
+public struct Hop: Sendable, Hashable, Codable {
+    public var kind: HopKind
+    /// The main device of the hop.
+    public var name: String
+    /// The domain, for an endpoint hop that is a VM's tap.
+    public var domain: String?
+    /// The VLAN id, for a VLAN hop.
+    public var vlanID: Int?
+    /// Devices this hop stands for (a slaves hop stands for every slave).
+    public var devices: [String]
+    /// Ids of the failing checks on this hop (filled by the diagnosis).
+    public var failures: [String]
+
+    public init(kind: HopKind, name: String, domain: String? = nil, vlanID: Int? = nil,
+                devices: [String]? = nil, failures: [String] = []) {
+        self.kind = kind
+        self.name = name
+        self.domain = domain
+        self.vlanID = vlanID
+        self.devices = devices ?? [name]
+        self.failures = failures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, name, domain
+        case vlanID = "vlan_id"
+        case devices, failures
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(name, forKey: .name)
+        try c.encode(domain, forKey: .domain)
+        try c.encode(vlanID, forKey: .vlanID)
+        try c.encode(devices, forKey: .devices)
+        try c.encode(failures, forKey: .failures)
+    }
+
+    public var broken: Bool { !failures.isEmpty }
+
+    /// The hop as text, facing away from the start (`vm1 vnet0`) or towards it (`vnet1 vm2`).
+    public func label(reversed: Bool = false, untagged: Bool = false) -> String {
+        var text: String
+        switch kind {
+        case .endpoint:
+            if let domain { text = reversed ? "\(name) \(domain)" : "\(domain) \(name)" } else { text = name }
+        case .vlan:
+            text = "\(name) [vlan \(vlanID.map(String.init) ?? "?")]"
+        case .slaves:
+            text = devices.joined(separator: "+")
+        case .host:
+            text = "(host routing)"
+        case .bridge, .bond, .nic:
+            text = name
+        }
+        if untagged { text += " [untagged]" }
+        if !failures.isEmpty { text += " [" + failures.joined(separator: ", ") + "]" }
+        return text
+    }
+}

@@ -1,0 +1,81 @@
+/// Everything the diagnosis knows about the host beyond the topology model:
+/// libvirt, ifcfg configuration, sysctls, routes and neighbours.
+public struct HostFacts: Sendable, Hashable, Codable {
+    /// Domains, running ones (from `<domstatus>` files) taking precedence over defined ones.
+    public var domains: [LibvirtDomain]
+    public var networks: [LibvirtNetwork]
+    /// Libvirt directories that existed when the snapshot was taken. Empty: libvirt state
+    /// unknown, so the `vm.*` checks are skipped.
+    public var libvirtDirectories: [String]
+    public var ifcfg: [IfcfgFile]
+    /// The ifcfg directory, when it existed. `nil`: the `config.*` checks are skipped.
+    public var ifcfgDirectory: String?
+    /// Sysctls by dotted name; absent keys were not present on the host.
+    public var sysctls: [String: SysctlValue]
+    /// The main IPv4 routing table; `nil` when it could not be read.
+    public var routes: [Route]?
+    /// The file the routes came from, for evidence.
+    public var routesPath: String?
+    public var neighbours: [Neighbour]
+    /// Where `Link.addresses` came from: `netlink`, `procfs`, or `nil` when unknown
+    /// (then `bridge.address_on_port` is skipped).
+    public var addressSource: String?
+
+    public init(
+        domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
+        ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
+        routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
+        addressSource: String? = nil
+    ) {
+        self.domains = domains
+        self.networks = networks
+        self.libvirtDirectories = libvirtDirectories
+        self.ifcfg = ifcfg
+        self.ifcfgDirectory = ifcfgDirectory
+        self.sysctls = sysctls
+        self.routes = routes
+        self.routesPath = routesPath
+        self.neighbours = neighbours
+        self.addressSource = addressSource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case domains, networks
+        case libvirtDirectories = "libvirt_directories"
+        case ifcfg
+        case ifcfgDirectory = "ifcfg_directory"
+        case sysctls, routes
+        case routesPath = "routes_path"
+        case neighbours
+        case addressSource = "address_source"
+    }
+
+    /// Lenient decoding: a missing key means "nothing of that kind".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        domains = try c.decodeIfPresent([LibvirtDomain].self, forKey: .domains) ?? []
+        networks = try c.decodeIfPresent([LibvirtNetwork].self, forKey: .networks) ?? []
+        libvirtDirectories = try c.decodeIfPresent([String].self, forKey: .libvirtDirectories) ?? []
+        ifcfg = try c.decodeIfPresent([IfcfgFile].self, forKey: .ifcfg) ?? []
+        ifcfgDirectory = try c.decodeIfPresent(String.self, forKey: .ifcfgDirectory)
+        sysctls = try c.decodeIfPresent([String: SysctlValue].self, forKey: .sysctls) ?? [:]
+        routes = try c.decodeIfPresent([Route].self, forKey: .routes)
+        routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
+        neighbours = try c.decodeIfPresent([Neighbour].self, forKey: .neighbours) ?? []
+        addressSource = try c.decodeIfPresent(String.self, forKey: .addressSource)
+    }
+
+    /// The running domain, else the defined one, called `name`.
+    public func domain(named name: String) -> LibvirtDomain? {
+        domains.first { $0.name == name && $0.running } ?? domains.first { $0.name == name }
+    }
+
+    /// Running domains.
+    public var runningDomains: [LibvirtDomain] { domains.filter(\.running) }
+
+    /// The ifcfg file configuring `device`.
+    public func ifcfg(forDevice device: String) -> IfcfgFile? { ifcfg.first { $0.device == device } }
+
+    /// The default route with the lowest metric, if any.
+    public var defaultRoute: Route? { routes?.filter(\.isDefault).min { $0.metric < $1.metric } }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import KVMNetModel
+import KVMNetProcfs
+
+/// Where the collector reads from. Defaults are the real host's paths.
+public struct CollectorOptions: Sendable {
+    public var procfsRoot: String
+    public var sysfsRoot: String
+    public var libvirtDirectories: [String]
+    public var ifcfgDirectory: String
+
+    public init(procfsRoot: String = "/proc", sysfsRoot: String = "/sys",
+                libvirtDirectories: [String] = LibvirtReader.defaultDirectories,
+                ifcfgDirectory: String = IfcfgReader.defaultDirectory) {
+        self.procfsRoot = procfsRoot
+        self.sysfsRoot = sysfsRoot
+        self.libvirtDirectories = libvirtDirectories
+        self.ifcfgDirectory = ifcfgDirectory
+    }
+}
+
+/// Reads everything the diagnosis needs from the live host into a ``DiagSnapshot``:
+/// the topology (netlink dump plus procfs, or sysfs plus procfs), libvirt XML, ifcfg
+/// files, sysctls, routes, ARP entries, and the raw bonding and VLAN files.
+public struct SnapshotCollector: Sendable {
+    public var options: CollectorOptions
+    /// The rtnetlink dump; `nil` reads links from sysfs (`--no-netlink`).
+    public var netlink: (any LinkDumpSource)?
+
+    public init(options: CollectorOptions = CollectorOptions(), netlink: (any LinkDumpSource)? = nil) {
+        self.options = options
+        self.netlink = netlink
+    }
+
+    public func collect() -> DiagSnapshot {
+        var errors: [SourceError] = []
+        var (topology, sources, addressSource) = readTopology(&errors)
+
+        let procNet = ProcNetReader(procfsRoot: options.procfsRoot)
+        let routes = procNet.routes()
+        if let error = routes.error { errors.append(error) }
+        if addressSource == nil {
+            TopologyReading.applyAddresses(procNet.addresses(routes: routes.routes ?? []), to: &topology)
+            addressSource = "procfs"
+        }
+        let sysctls = Sysctl.read(procfsRoot: options.procfsRoot)
+        errors += sysctls.errors
+        let libvirt = LibvirtReader.read(directories: options.libvirtDirectories)
+        errors += libvirt.errors
+        let ifcfg = IfcfgReader.read(directory: options.ifcfgDirectory)
+        errors += ifcfg.errors
+
+        let facts = HostFacts(
+            domains: libvirt.domains, networks: libvirt.networks,
+            libvirtDirectories: libvirt.directories, ifcfg: ifcfg.files,
+            ifcfgDirectory: ifcfg.directory, sysctls: sysctls.values, routes: routes.routes,
+            routesPath: routes.path, neighbours: procNet.neighbours(), addressSource: addressSource)
+        return DiagSnapshot(
+            takenAt: Date().ISO8601Format(), hostname: HostIdentity.hostname,
+            runningAsRoot: HostIdentity.isRoot, topologySources: sources,
+            procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot, topology: topology,
+            facts: facts, files: libvirt.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
+            errors: errors)
+    }
+
+    /// The topology, the sources it came from, and where addresses came from (`nil`:
+    /// still to be read from procfs).
+    private func readTopology(_ errors: inout [SourceError]) -> (Topology, [String], String?) {
+        if let netlink {
+            switch netlink.dump() {
+            case .success(let dump):
+                let (topology, scanErrors) = TopologyReading.netlink(dump, procfsRoot: options.procfsRoot,
+                                                                     sysfsRoot: options.sysfsRoot)
+                errors += scanErrors
+                return (topology, [netlink.name, "procfs"], netlink.name)
+            case .failure(let error):
+                errors.append(error)
+            }
+        }
+        let (topology, scanErrors) = TopologyReading.scan(procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot)
+        errors += scanErrors
+        return (topology, ["sysfs", "procfs"], nil)
+    }
+}

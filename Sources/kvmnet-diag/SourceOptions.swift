@@ -1,0 +1,39 @@
+import ArgumentParser
+import KVMNetDiagnose
+
+/// Where to read the live host from; the same source options as kvmnet-agent.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .customLong("path.procfs"), help: "procfs mount point.")
+    var procfs: String?
+
+    @Option(name: .customLong("path.sysfs"), help: "sysfs mount point.")
+    var sysfs: String?
+
+    @Flag(name: .customLong("no-netlink"), help: "Read links from sysfs instead of the rtnetlink dump (no IP addresses then, except from procfs).")
+    var noNetlink = false
+
+    @Option(name: .customLong("libvirt-dir"), help: ArgumentHelp(
+        "Directory of libvirt XML (repeatable). Default: /run/libvirt/qemu (running domains), /etc/libvirt/qemu (defined), /run/libvirt/network, /etc/libvirt/qemu/networks.",
+        valueName: "dir"))
+    var libvirtDirectories: [String] = []
+
+    @Option(name: .customLong("ifcfg-dir"), help: ArgumentHelp("Directory of ifcfg-* files.", valueName: "dir"))
+    var ifcfgDirectory: String?
+
+    /// Whether any source option was given (they make no sense with --from).
+    var anyGiven: Bool {
+        procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil
+    }
+
+    var collectorOptions: CollectorOptions {
+        CollectorOptions(
+            procfsRoot: procfs ?? "/proc", sysfsRoot: sysfs ?? "/sys",
+            libvirtDirectories: libvirtDirectories.isEmpty ? LibvirtReader.defaultDirectories : libvirtDirectories,
+            ifcfgDirectory: ifcfgDirectory ?? IfcfgReader.defaultDirectory)
+    }
+
+    /// Reads the live host.
+    func collect() -> DiagSnapshot {
+        SnapshotCollector(options: collectorOptions, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
+    }
+}

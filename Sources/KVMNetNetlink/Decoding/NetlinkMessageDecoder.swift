@@ -1,0 +1,76 @@
+import CNetlink
+import KVMNetModel
+
+/// Turns raw rtnetlink messages into the model's values. Pure: bytes in, values out, no
+/// socket; the monitor and the dump use the same functions on libnl's receive buffers.
+///
+/// Understood: `RTM_NEWLINK`/`RTM_DELLINK` of family `AF_UNSPEC` (devices), and
+/// `RTM_NEWNEIGH`/`RTM_DELNEIGH` of family `AF_BRIDGE` that belong to a bridge FDB.
+/// Everything else (other message types, `AF_BRIDGE` port notifications, ARP/ND
+/// neighbours, device-own `NTF_SELF` addresses) decodes to nothing. Unknown attributes
+/// are ignored; short or garbled ones throw ``NetlinkDecodeError``.
+public enum NetlinkMessageDecoder {
+    /// Decodes every message in `bytes` (one or more, as one `recv` returns them).
+    public static func changes(in bytes: [UInt8]) throws(NetlinkDecodeError) -> [TopologyChange] {
+        try withMessages(in: bytes) { m throws(NetlinkDecodeError) in try change(from: m) }
+    }
+
+    /// Decodes exactly one message (`bytes` may carry trailing padding, not a second message).
+    /// - Returns: the change, or `nil` for a message that is not about links or a bridge FDB.
+    public static func change(in bytes: [UInt8]) throws(NetlinkDecodeError) -> TopologyChange? {
+        try single(bytes) { m throws(NetlinkDecodeError) in try change(from: m) }
+    }
+
+    /// Decodes one `RTM_NEWLINK` of family `AF_UNSPEC`.
+    /// - Returns: `nil` when the message is another type or family.
+    public static func linkUpdate(in bytes: [UInt8]) throws(NetlinkDecodeError) -> LinkUpdate? {
+        try single(bytes) { m throws(NetlinkDecodeError) -> LinkUpdate? in
+            guard m.type == RouteMessageType.newLink else { return nil }
+            let info = try m.familyHeader(ifinfomsg.self)
+            guard LinkMessageDecoder.isDeviceMessage(info) else { return nil }
+            return try LinkMessageDecoder.update(from: m, info: info)
+        }
+    }
+
+    /// Decodes one `RTM_NEWNEIGH`/`RTM_DELNEIGH` into an FDB entry.
+    /// - Returns: `nil` when it is not a bridge FDB entry (other family, `NTF_SELF` address).
+    public static func fdbEntry(in bytes: [UInt8]) throws(NetlinkDecodeError) -> FDBEntry? {
+        try single(bytes) { m throws(NetlinkDecodeError) -> FDBEntry? in
+            guard m.type == RouteMessageType.newNeigh || m.type == RouteMessageType.delNeigh else { return nil }
+            return try NeighbourMessageDecoder.entry(from: m)
+        }
+    }
+
+    /// Decodes one `RTM_NEWADDR` (IPv4 or IPv6).
+    public static func address(in bytes: [UInt8]) throws(NetlinkDecodeError) -> InterfaceAddress? {
+        try single(bytes) { m throws(NetlinkDecodeError) -> InterfaceAddress? in
+            guard m.type == RouteMessageType.newAddr else { return nil }
+            return try AddressMessageDecoder.address(from: m)
+        }
+    }
+
+    // MARK: - Shared with the socket code
+
+    /// The change one message stands for.
+    static func change(from m: MessageView) throws(NetlinkDecodeError) -> TopologyChange? {
+        switch m.type {
+        case RouteMessageType.newLink, RouteMessageType.delLink:
+            return try LinkMessageDecoder.change(from: m)
+        case RouteMessageType.newNeigh, RouteMessageType.delNeigh:
+            return try NeighbourMessageDecoder.change(from: m)
+        default:
+            return nil
+        }
+    }
+
+    /// Runs `body` on the only message in `bytes`.
+    static func single<R>(_ bytes: [UInt8], _ body: (MessageView) throws(NetlinkDecodeError) -> R?) throws(NetlinkDecodeError) -> R? {
+        var count = 0
+        let results: [R] = try withMessages(in: bytes) { m throws(NetlinkDecodeError) -> R? in
+            count += 1
+            guard count == 1 else { throw .invalidValue(attribute: "buffer", detail: "holds more than one message") }
+            return try body(m)
+        }
+        return results.first
+    }
+}

@@ -1,0 +1,78 @@
+import CNetlink
+
+/// An rtnetlink dump request: message type, family header and attributes.
+struct DumpRequest {
+    /// For errors (`links`, `fdb`, `addresses`).
+    var name: String
+    var type: UInt16
+    /// `NLM_F_DUMP` (`NLM_F_ROOT | NLM_F_MATCH`); libnl adds `NLM_F_REQUEST`.
+    var flags: UInt16 = 0x300
+    var familyHeader: [UInt8]
+    var attributes: [(Int32, [UInt8])] = []
+
+    /// Every link, without statistics (`IFLA_EXT_MASK` `RTEXT_FILTER_SKIP_STATS`, ignored by
+    /// kernels that do not know it), which keeps a dump of 1,000 links small.
+    static let links: DumpRequest = {
+        var info = ifinfomsg()
+        info.ifi_family = AddressFamily.unspec
+        return DumpRequest(
+            name: "links", type: RouteMessageType.getLink, familyHeader: bytes(of: info),
+            attributes: [(LinkAttr.extMask, bytes(of: KernelValue.rtextFilterSkipStats))])
+    }()
+
+    /// Every bridge FDB entry (and device-own addresses, which the decoder skips): an
+    /// `ndmsg` of exactly its size with family `AF_BRIDGE`, as `bridge fdb show` sends.
+    static let fdb: DumpRequest = {
+        var ndm = ndmsg()
+        ndm.ndm_family = AddressFamily.bridge
+        return DumpRequest(name: "fdb", type: RouteMessageType.getNeigh, familyHeader: bytes(of: ndm))
+    }()
+
+    /// Every IPv4 and IPv6 address.
+    static let addresses: DumpRequest = {
+        var ifa = ifaddrmsg()
+        ifa.ifa_family = AddressFamily.unspec
+        return DumpRequest(name: "addresses", type: RouteMessageType.getAddr, familyHeader: bytes(of: ifa))
+    }()
+
+    static func bytes<T>(of value: T) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0) }
+    }
+}
+
+extension RouteSocket {
+    /// Runs one dump and returns what `decode` made of each message.
+    ///
+    /// A dump the kernel marks inconsistent (`NLM_F_DUMP_INTR`, libnl's `NLE_DUMP_INTR`: the
+    /// table changed during the dump) is thrown away and repeated, up to `attempts` times.
+    /// A message that does not decode is passed to `onDecodeError` and skipped, so one odd
+    /// device does not hide the others.
+    func dump<T>(
+        _ request: DumpRequest, attempts: Int = 5,
+        onDecodeError: (NetlinkDecodeError) -> Void,
+        decode: @escaping (MessageView) throws(NetlinkDecodeError) -> T?
+    ) throws(NetlinkError) -> [T] {
+        var results: [T] = []
+        var errors: [NetlinkDecodeError] = []
+        sink.handle = { m in
+            do throws(NetlinkDecodeError) {
+                if let v = try decode(m) { results.append(v) }
+            } catch {
+                errors.append(error)
+            }
+        }
+        defer { sink.handle = { _ in } }
+
+        for _ in 0..<max(1, attempts) {
+            results.removeAll(keepingCapacity: true)
+            errors.removeAll()
+            try send(request)
+            let rc = nl_recvmsgs_default(sock)
+            if rc == -NLE_DUMP_INTR { continue }
+            if rc < 0 { throw .libnl("\(request.name) dump", rc) }
+            errors.forEach(onDecodeError)
+            return results
+        }
+        throw .dumpInterrupted(request: request.name, attempts: max(1, attempts))
+    }
+}

@@ -1,0 +1,61 @@
+import KVMNetModel
+
+/// A complete read of the host's links, bridge FDB and addresses over rtnetlink.
+///
+/// Three dumps on one socket, in this order: `RTM_GETLINK`, `RTM_GETNEIGH` (`AF_BRIDGE`),
+/// `RTM_GETADDR`. The read belongs to the network namespace of the calling thread.
+///
+/// ## Using it with ``NetlinkMonitor``
+/// Take the dump *after* the monitor subscribed, inside
+/// ``NetlinkMonitor/start(afterSubscribing:)`` and inside its `onOverrun` handler: every
+/// change made after subscribing is then both in the socket's queue and possibly in the
+/// dump, so none is lost between the two. Queued events older than the dump are delivered
+/// after it; they are full states (an `RTM_NEWLINK` carries the whole link, an FDB message
+/// the whole entry), so applying them in order ends at the kernel's state again, with
+/// at worst a short detour. An FDB entry may thus be reported added by the dump and again
+/// by an event: consumers key entries by ``FDBEntry/key``.
+///
+/// ## Devices that vanish or appear during the read
+/// The three dumps are not atomic together. FDB entries whose bridge or port is not among
+/// the dumped links, and addresses of such links, are left out, so that the result is
+/// self-consistent; a device created in between reaches a subscribed monitor as events.
+/// A dump the kernel flags as interrupted (`NLM_F_DUMP_INTR`) is repeated.
+public enum NetlinkTopologyDump {
+    /// Reads everything.
+    /// - Parameter onDecodeError: called for each message that does not decode; it is
+    ///   skipped and the rest of the read goes on.
+    public static func dump(
+        onDecodeError: (NetlinkDecodeError) -> Void = { _ in }
+    ) throws(NetlinkError) -> FullDump {
+        let socket = try RouteSocket()
+        try socket.setReceiveBufferSize(1 << 20)
+
+        let links = try socket.dump(.links, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) -> LinkUpdate? in
+            guard case let .linkUpdated(u)? = try LinkMessageDecoder.change(from: m) else { return nil }
+            return u
+        }
+        let fdb = try socket.dump(.fdb, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
+            try NeighbourMessageDecoder.entry(from: m)
+        }
+        let addresses = try socket.dump(.addresses, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
+            try AddressMessageDecoder.address(from: m)
+        }
+        return assemble(links: links, fdb: fdb, addresses: addresses)
+    }
+
+    /// Joins the three reads: addresses go into their links, and FDB entries and
+    /// addresses that refer to a link the link dump did not see are dropped.
+    static func assemble(links: [LinkUpdate], fdb: [FDBEntry], addresses: [InterfaceAddress]) -> FullDump {
+        var position: [Int: Int] = [:]
+        for (i, u) in links.enumerated() { position[u.link.index] = i }
+        var links = links
+        for a in addresses {
+            guard let i = position[a.linkIndex] else { continue }
+            links[i].link.addresses.append(a.text)
+        }
+        let known = fdb.filter { e in
+            position[Int(e.bridgeIndex)] != nil && position[Int(e.portIndex)] != nil
+        }
+        return FullDump(links: links, fdb: known)
+    }
+}

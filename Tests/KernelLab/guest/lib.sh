@@ -1,0 +1,123 @@
+# Helpers sourced by /init and by every scenario (dash, busybox applets).
+#
+# Output protocol on the serial console (parsed by run-lab.sh):
+#   @@KVMNET-LAB-BEGIN <scenario>/<path>@@
+#   ...file content, verbatim...
+#   @@KVMNET-LAB-END <scenario>/<path> rc=<exit status> nl=<1|0>@@
+# nl=0 means the content did not end with a newline and one was added to keep
+# the END marker on its own line; the extractor removes it again.  stderr of a
+# captured command, when not empty, becomes a sibling section <path>.stderr.
+
+: "${LAB_SCENARIO:=unknown}"
+LAB_AGENT_URL=http://127.0.0.1:10245/metrics
+
+lab_uptime() { read -r up _ < /proc/uptime; echo "$up"; }
+
+# lab_emit PATH FILE RC
+lab_emit() {
+    echo "@@KVMNET-LAB-BEGIN $LAB_SCENARIO/$1@@"
+    nl=1
+    if [ -s "$2" ]; then
+        cat "$2"
+        if [ "$(tail -c 1 "$2" | wc -l)" -eq 0 ]; then echo; nl=0; fi
+    fi
+    echo "@@KVMNET-LAB-END $LAB_SCENARIO/$1 rc=$3 nl=$nl@@"
+}
+
+# lab_capture PATH CMD [ARGS...]: run CMD, emit its stdout (and stderr).
+lab_capture() {
+    _p=$1; shift
+    "$@" > /tmp/lab.out 2> /tmp/lab.err
+    _rc=$?
+    lab_emit "$_p" /tmp/lab.out "$_rc"
+    if [ -s /tmp/lab.err ]; then lab_emit "$_p.stderr" /tmp/lab.err "$_rc"; fi
+    return $_rc
+}
+
+# lab_note PATH TEXT: a small section holding TEXT (key=value lines).
+lab_note() {
+    printf '%s\n' "$2" > /tmp/lab.note
+    lab_emit "$1" /tmp/lab.note 0
+}
+
+lab_error() { echo "@@KVMNET-LAB-ERROR $LAB_SCENARIO: $*@@"; }
+
+lab_agent_running() {
+    [ -f /run/kvmnet-agent.pid ] && kill -0 "$(cat /run/kvmnet-agent.pid)" 2>/dev/null
+}
+
+# lab_metrics STEP: the agent's /metrics into STEP/metrics.txt (skipped
+# cleanly, with no section at all, when the agent binary was not packed).
+lab_metrics() {
+    [ -f /run/kvmnet-agent.pid ] || return 0
+    if ! lab_agent_running; then
+        lab_error "kvmnet-agent not running at step $1"
+        return 0
+    fi
+    # Give the agent a moment to apply netlink events / re-read procfs.
+    usleep "${LAB_METRICS_SETTLE_US:-1500000}"
+    lab_capture "$1/metrics.txt" wget -q -O - "$LAB_AGENT_URL"
+}
+
+# lab_dump STEP [NETNS]: everything the parsers and tests read, as the guest
+# kernel shows it.  With NETNS, dumps that namespace's view into STEP/ns-NETNS.
+lab_dump() {
+    _step=$1
+    _ns=${2:-}
+    if [ -n "$_ns" ]; then
+        _step="$_step/ns-$_ns"
+        _x="/sbin/ip netns exec $_ns"
+    else
+        _x=""
+    fi
+    # /proc/net follows the reading process's namespace.
+    for _f in $($_x /bin/ls /proc/net/bonding 2>/dev/null); do
+        lab_capture "$_step/proc_net_bonding_$_f" $_x /bin/cat "/proc/net/bonding/$_f"
+    done
+    for _f in $($_x /bin/ls /proc/net/vlan 2>/dev/null); do
+        lab_capture "$_step/proc_net_vlan_$_f" $_x /bin/cat "/proc/net/vlan/$_f"
+    done
+    lab_capture "$_step/ip_link.json" $_x /sbin/ip -d -j link show
+    lab_capture "$_step/ip_link.txt" $_x /sbin/ip -d link show
+    lab_capture "$_step/bridge_fdb.txt" $_x /sbin/bridge fdb show
+    if [ -z "$_ns" ]; then
+        lab_metrics "$_step"
+    fi
+}
+
+# lab_bond_field BOND KEY [NETNS]: value of a master-level "KEY: value" line.
+lab_bond_field() {
+    ${3:+/sbin/ip netns exec $3} /bin/sed -n "s/^$2: //p" "/proc/net/bonding/$1" | head -n 1
+}
+
+# lab_slave_field BOND SLAVE KEY: value of KEY inside SLAVE's block.
+lab_slave_field() {
+    awk -v s="$2" -v k="$3: " '
+        /^Slave Interface: / { cur = substr($0, 18) }
+        cur == s && index($0, k) == 1 { print substr($0, length(k) + 1); exit }
+    ' "/proc/net/bonding/$1"
+}
+
+# lab_wait TENTHS CMD [ARGS...]: poll CMD every 0.1 s until it succeeds;
+# returns 1 after TENTHS polls.  Prints nothing.
+lab_wait() {
+    _n=$1; shift
+    _i=0
+    while [ "$_i" -lt "$_n" ]; do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        usleep 100000
+        _i=$((_i + 1))
+    done
+    return 1
+}
+
+# lab_veth_slave NAME PEER BOND: veth pair, NAME enslaved to BOND, both up.
+lab_veth_slave() {
+    /sbin/ip link add "$1" type veth peer name "$2" || lab_error "veth $1"
+    /sbin/ip link set "$1" master "$3" || lab_error "enslave $1 to $3"
+    /sbin/ip link set "$2" up
+    /sbin/ip link set "$1" up
+}
+
+# lab_sleep TENTHS: sleep TENTHS x 0.1 s.
+lab_sleep() { usleep $(($1 * 100000)); }

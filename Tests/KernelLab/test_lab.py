@@ -1,0 +1,731 @@
+"""Host-side assertions on what the real kernels produced in the kernel lab.
+
+Run after Tests/KernelLab/run-lab.sh:
+
+    python3 -m pytest -q Tests/KernelLab/test_lab.py
+
+Reads .build-lab/results/<kernel>/<scenario>/<step>/... (or $KVMNET_LAB_RESULTS)
+and asserts exact values from the guests' /proc/net/bonding, /proc/net/vlan,
+`ip -d -j link`, `bridge fdb show` and ping outputs, cross-checks procfs
+against netlink (ip -d -j link), and, when the agent was packed into the
+guest (metrics.txt sections exist), the agent's /metrics.
+
+If there are no results the whole module is skipped (set KVMNET_LAB_REQUIRE=1
+to make that a failure, e.g. in CI right after run-lab.sh).
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
+SCENARIOS = ["ab-failover", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
+ZERO_MAC = "00:00:00:00:00:00"
+
+# /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
+PROC_MODE_TO_IP = {
+    "load balancing (round-robin)": "balance-rr",
+    "fault-tolerance (active-backup)": "active-backup",
+    "load balancing (xor)": "balance-xor",
+    "fault-tolerance (broadcast)": "broadcast",
+    "IEEE 802.3ad Dynamic link aggregation": "802.3ad",
+    "transmit load balancing": "balance-tlb",
+    "adaptive load balancing": "balance-alb",
+}
+
+
+def _kernels():
+    if not RESULTS.is_dir():
+        return []
+    return sorted(p.name for p in RESULTS.iterdir() if (p / "markers.txt").is_file())
+
+
+KERNELS = _kernels()
+if not KERNELS:
+    if os.environ.get("KVMNET_LAB_REQUIRE") == "1":
+        raise RuntimeError(f"no kernel-lab results under {RESULTS}: run Tests/KernelLab/run-lab.sh")
+    pytest.skip(f"no kernel-lab results under {RESULTS} (run Tests/KernelLab/run-lab.sh)",
+                allow_module_level=True)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_bonding(text):
+    """Minimal /proc/net/bonding/<bond> parser (independent of the Swift one)."""
+    lines = text.split("\n")
+    bond = {"header": lines[0], "blank2": lines[1] if len(lines) > 1 else None,
+            "master": {}, "ad": {}, "agg": {}, "slaves": [], "order": []}
+    section = "master"
+    cur = None
+    pdu = None
+    for line in lines[2:]:
+        if line == "":
+            pdu = None
+            continue
+        if line.startswith("Slave Interface: "):
+            cur = {"name": line[len("Slave Interface: "):], "fields": {}, "actor": {}, "partner": {}}
+            bond["slaves"].append(cur)
+            pdu = None
+            continue
+        if line == "802.3ad info":
+            section = "ad"
+            continue
+        if line == "Active Aggregator Info:":
+            section = "agg"
+            continue
+        if line == "details actor lacp pdu:":
+            pdu = "actor"
+            continue
+        if line == "details partner lacp pdu:":
+            pdu = "partner"
+            continue
+        if line.startswith("    ") and pdu and cur is not None:
+            k, _, v = line.strip().partition(": ")
+            cur[pdu][k] = v
+            continue
+        if line.startswith("\t") and section == "agg" and cur is None:
+            k, _, v = line[1:].partition(": ")
+            bond["agg"][k] = v
+            continue
+        k, _, v = line.partition(": ")
+        if cur is not None:
+            cur["fields"][k] = v
+        else:
+            bond[section if section != "agg" else "ad"][k] = v
+            if section == "master":
+                bond["order"].append(k)
+    return bond
+
+
+def slave(bond, name):
+    for s in bond["slaves"]:
+        if s["name"] == name:
+            return s
+    raise AssertionError(f"no slave {name} in bond (slaves: {[s['name'] for s in bond['slaves']]})")
+
+
+class Step:
+    """One dump step of one scenario on one kernel."""
+
+    def __init__(self, kernel, scenario, step):
+        self.kernel = kernel
+        self.dir = RESULTS / kernel / scenario / step
+        assert self.dir.is_dir(), f"missing results dir {self.dir}"
+
+    def text(self, name):
+        p = self.dir / name
+        assert p.is_file(), f"missing section {p}"
+        return p.read_text()
+
+    def bond(self, name="bond0"):
+        return parse_bonding(self.text(f"proc_net_bonding_{name}"))
+
+    def bonds(self):
+        return sorted(p.name[len("proc_net_bonding_"):] for p in self.dir.glob("proc_net_bonding_*")
+                      if not p.name.endswith(".stderr"))
+
+    def links(self):
+        return {l["ifname"]: l for l in json.loads(self.text("ip_link.json"))}
+
+    def fdb(self):
+        return [l.split() for l in self.text("bridge_fdb.txt").splitlines() if l.strip()]
+
+    def has_metrics(self):
+        return (self.dir / "metrics.txt").is_file()
+
+
+def note(kernel, scenario, name):
+    txt = (RESULTS / kernel / scenario / name).read_text()
+    return dict(l.split("=", 1) for l in txt.splitlines() if "=" in l)
+
+
+def section_rc(kernel, path):
+    for line in (RESULTS / kernel / "sections.txt").read_text().splitlines():
+        p, rc = line.rsplit(" ", 1)
+        if p == path:
+            return int(rc.split("=", 1)[1])
+    raise AssertionError(f"no section {path} for {kernel}")
+
+
+def all_steps(kernel):
+    """Every directory that holds a dump (ip_link.json), incl. ns-* sub-dumps."""
+    return sorted(p.parent for p in (RESULTS / kernel).glob("*/**/ip_link.json"))
+
+
+# ---------------------------------------------------------------- lab-wide
+
+kernel_param = pytest.mark.parametrize("kernel", KERNELS)
+
+
+def test_both_kernel_series_ran():
+    # override for a partial run, e.g. KVMNET_LAB_KERNEL_SERIES=6.1
+    want = set(os.environ.get("KVMNET_LAB_KERNEL_SERIES", "6.1 6.12").split())
+    series = {".".join(k.split(".")[:2]) for k in KERNELS}
+    assert want <= series, f"kernels in results: {KERNELS}"
+
+
+@kernel_param
+def test_boot_markers_and_scenarios(kernel):
+    markers = (RESULTS / kernel / "markers.txt").read_text().splitlines()
+    assert any(m.startswith(f"KVMNET-LAB-BOOT kernel={kernel} ") for m in markers)
+    assert any(m.startswith("KVMNET-LAB-ALL-DONE modules_ok=1 ") for m in markers), markers[-3:]
+    assert not [m for m in markers if m.startswith("KVMNET-LAB-ERROR")]
+    listed = next(m for m in markers if m.startswith("KVMNET-LAB-SCENARIOS")).split()[1:]
+    assert set(SCENARIOS) <= set(listed)
+    for s in listed:
+        done = [m for m in markers if m.startswith(f"KVMNET-LAB-SCENARIO-DONE {s} ")]
+        assert len(done) == 1 and " rc=0 " in done[0], done
+
+
+@kernel_param
+def test_all_modules_loaded(kernel):
+    lsmod = (RESULTS / kernel / "_lab" / "boot" / "lsmod.txt").read_text()
+    loaded = {l.split()[0] for l in lsmod.splitlines()[1:] if l.strip()}
+    assert {"tls", "llc", "stp", "garp", "mrp", "8021q", "bridge", "veth", "bonding", "dummy"} <= loaded
+
+
+@kernel_param
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_cleans_up(kernel, scenario):
+    d = RESULTS / kernel / scenario / "after-cleanup"
+    links = (d / "links.txt").read_text().splitlines()
+    assert len(links) == 1 and links[0].startswith("1: lo: "), links
+    assert (d / "netns.txt").read_text() == ""
+
+
+@kernel_param
+def test_every_bonding_file_has_kernel_header(kernel):
+    files = list((RESULTS / kernel).glob("*/**/proc_net_bonding_*"))
+    files = [f for f in files if not f.name.endswith(".stderr")]
+    assert len(files) >= 12
+    for f in files:
+        b = parse_bonding(f.read_text())
+        assert b["header"] == f"Ethernet Channel Bonding Driver: v{kernel}", f
+        assert b["blank2"] == "", f
+        assert f.read_text().endswith("\n")
+
+
+@kernel_param
+def test_procfs_agrees_with_netlink(kernel):
+    """/proc/net/bonding vs `ip -d -j link` (IFLA_LINKINFO) in every dump."""
+    checked = 0
+    for d in all_steps(kernel):
+        links = {l["ifname"]: l for l in json.loads((d / "ip_link.json").read_text())}
+        for f in sorted(d.glob("proc_net_bonding_*")):
+            if f.name.endswith(".stderr"):
+                continue
+            name = f.name[len("proc_net_bonding_"):]
+            b = parse_bonding(f.read_text())
+            info = links[name]["linkinfo"]
+            assert info["info_kind"] == "bond"
+            data = info["info_data"]
+            where = f"{d.relative_to(RESULTS)}/{name}"
+            assert PROC_MODE_TO_IP[b["master"]["Bonding Mode"]] == data["mode"], where
+            assert int(b["master"]["MII Polling Interval (ms)"]) == data["miimon"], where
+            assert int(b["master"]["Up Delay (ms)"]) == data["updelay"], where
+            assert int(b["master"]["Down Delay (ms)"]) == data["downdelay"], where
+            up = "UP" in links[name]["flags"] and "LOWER_UP" in links[name]["flags"]
+            assert (b["master"]["MII Status"] == "up") == up, where
+            if "Currently Active Slave" in b["master"]:
+                active = b["master"]["Currently Active Slave"]
+                assert data.get("active_slave", "None") == active, where
+            else:
+                assert data["mode"] not in ("active-backup", "balance-tlb", "balance-alb"), where
+            if "Transmit Hash Policy" in b["master"]:
+                assert b["master"]["Transmit Hash Policy"].split(" (")[0] == data["xmit_hash_policy"], where
+            if data["mode"] == "802.3ad":
+                assert b["ad"]["LACP rate"] == data["ad_lacp_rate"], where
+                assert b["ad"]["LACP active"] == data["ad_lacp_active"], where
+                assert b["ad"]["Aggregator selection policy (ad_select)"] == data["ad_select"], where
+                ai = data["ad_info"]
+                assert int(b["agg"]["Aggregator ID"]) == ai["aggregator"], where
+                assert int(b["agg"]["Number of ports"]) == ai["num_ports"], where
+                assert int(b["agg"]["Actor Key"]) == ai["actor_key"], where
+                assert int(b["agg"]["Partner Key"]) == ai["partner_key"], where
+                assert b["agg"]["Partner Mac Address"] == ai["partner_mac"], where
+            # slaves: same set, and per-slave state
+            ip_slaves = sorted(n for n, l in links.items() if l.get("master") == name
+                               and l.get("linkinfo", {}).get("info_slave_kind") == "bond")
+            assert sorted(s["name"] for s in b["slaves"]) == ip_slaves, where
+            for s in b["slaves"]:
+                sd = links[s["name"]]["linkinfo"]["info_slave_data"]
+                assert s["fields"]["MII Status"].upper() == sd["mii_status"], where
+                assert int(s["fields"]["Link Failure Count"]) == sd["link_failure_count"], where
+                assert s["fields"]["Permanent HW addr"] == sd["perm_hwaddr"], where
+                if data["mode"] == "active-backup":
+                    want = "ACTIVE" if s["name"] == b["master"]["Currently Active Slave"] else "BACKUP"
+                    assert sd["state"] == want, where
+                if data["mode"] == "802.3ad":
+                    assert int(s["fields"]["Aggregator ID"]) == sd["ad_aggregator_id"], where
+                    assert int(s["actor"]["port state"]) == sd["ad_actor_oper_port_state"], where
+                    assert int(s["partner"]["port state"]) == sd["ad_partner_oper_port_state"], where
+            checked += 1
+    assert checked >= 12, f"only {checked} bond dumps cross-checked"
+
+
+# ---------------------------------------------------------------- ab-failover
+
+
+@kernel_param
+def test_ab_failover_before(kernel):
+    b = Step(kernel, "ab-failover", "before").bond()
+    m = b["master"]
+    assert m["Bonding Mode"] == "fault-tolerance (active-backup)"
+    assert m["Primary Slave"] == "None"
+    assert m["Currently Active Slave"] == "veth0"
+    assert m["MII Status"] == "up"
+    assert m["MII Polling Interval (ms)"] == "100"
+    assert [s["name"] for s in b["slaves"]] == ["veth0", "veth1"]
+    for s in b["slaves"]:
+        assert s["fields"]["MII Status"] == "up"
+        assert s["fields"]["Link Failure Count"] == "0"
+        assert s["fields"]["Speed"] == "10000 Mbps"
+        assert s["fields"]["Duplex"] == "full"
+
+
+@kernel_param
+def test_ab_failover_after_failover(kernel):
+    st = Step(kernel, "ab-failover", "after-failover")
+    b = st.bond()
+    assert b["master"]["Currently Active Slave"] == "veth1"
+    assert b["master"]["MII Status"] == "up"
+    assert slave(b, "veth0")["fields"]["MII Status"] == "down"
+    assert slave(b, "veth0")["fields"]["Link Failure Count"] == "1"
+    assert slave(b, "veth1")["fields"]["MII Status"] == "up"
+    assert slave(b, "veth1")["fields"]["Link Failure Count"] == "0"
+    links = st.links()
+    assert links["bond0"]["linkinfo"]["info_data"]["active_slave"] == "veth1"
+    assert links["veth0"]["linkinfo"]["info_slave_data"]["state"] == "BACKUP"
+    assert links["veth0"]["linkinfo"]["info_slave_data"]["mii_status"] == "DOWN"
+    assert "LOWER_UP" not in links["veth0"]["flags"]
+    t = note(kernel, "ab-failover", "timing.txt")
+    assert t["initial_active"] == "veth0" and t["failed_peer"] == "vpeer0"
+    # miimon 100: failover seen within a few MII periods (guest clock, TCG)
+    assert float(t["failover_seen_at"]) - float(t["peer_down_at"]) < 3.0
+
+
+@kernel_param
+def test_ab_failover_after_restore(kernel):
+    b = Step(kernel, "ab-failover", "after-restore").bond()
+    # no primary: the restored slave comes back as backup
+    assert b["master"]["Currently Active Slave"] == "veth1"
+    assert slave(b, "veth0")["fields"]["MII Status"] == "up"
+    assert slave(b, "veth0")["fields"]["Link Failure Count"] == "1"
+    assert slave(b, "veth1")["fields"]["Link Failure Count"] == "0"
+
+
+@kernel_param
+def test_ab_failover_no_vlans(kernel):
+    cfg = Step(kernel, "ab-failover", "before").text("proc_net_vlan_config")
+    assert cfg == "VLAN Dev name\t | VLAN ID\nName-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\n"
+
+
+# ---------------------------------------------------------------- LACP
+
+
+@kernel_param
+def test_lacp_partner_converged(kernel):
+    host = Step(kernel, "lacp-partner", "converged").bond()
+    sw = Step(kernel, "lacp-partner", "converged/ns-sw").bond()
+    for b, other in ((host, sw), (sw, host)):
+        assert b["master"]["Bonding Mode"] == "IEEE 802.3ad Dynamic link aggregation"
+        assert b["master"]["Transmit Hash Policy"] == "layer2 (0)"
+        assert b["ad"]["LACP active"] == "on"
+        assert b["ad"]["LACP rate"] == "fast"
+        assert b["ad"]["System priority"] == "65535"
+        mac = b["agg"]["Partner Mac Address"]
+        assert mac != ZERO_MAC
+        assert mac == other["ad"]["System MAC address"]
+        assert b["agg"]["Number of ports"] == "2"
+        assert b["agg"]["Actor Key"] == "15"      # 10000 Mb/s full duplex
+        assert b["agg"]["Partner Key"] == "15"
+        assert len(b["slaves"]) == 2
+        for i, s in enumerate(b["slaves"], start=1):
+            assert s["fields"]["Aggregator ID"] == b["agg"]["Aggregator ID"]
+            assert s["actor"]["port state"] == "63"
+            assert s["partner"]["port state"] == "63"
+            assert s["actor"]["port number"] == str(i)
+            assert s["actor"]["system mac address"] == b["ad"]["System MAC address"]
+            assert s["partner"]["system mac address"] == mac
+            assert s["partner"]["oper key"] == "15"
+    assert [s["name"] for s in host["slaves"]] == ["veth0", "veth1"]
+    assert [s["name"] for s in sw["slaves"]] == ["vpeer0", "vpeer1"]
+
+
+@kernel_param
+def test_lacp_no_partner(kernel):
+    st = Step(kernel, "lacp-no-partner", "settled")
+    b = st.bond()
+    assert b["master"]["Bonding Mode"] == "IEEE 802.3ad Dynamic link aggregation"
+    assert b["master"]["MII Status"] == "up"
+    assert b["ad"]["LACP rate"] == "slow"
+    assert b["agg"]["Partner Mac Address"] == ZERO_MAC
+    assert b["agg"]["Number of ports"] == "1"
+    assert b["agg"]["Partner Key"] == "1"
+    states = {}
+    for s in b["slaves"]:
+        assert s["partner"]["system mac address"] == ZERO_MAC
+        assert s["partner"]["port state"] == "0"
+        states[s["fields"]["Aggregator ID"] == b["agg"]["Aggregator ID"]] = s["actor"]["port state"]
+    # activity|aggregating|in_sync|defaulted for the port in the active
+    # aggregator; the other sits alone in its own aggregator, not in sync.
+    assert states == {True: "77", False: "69"}
+    assert st.links()["bond0"]["linkinfo"]["info_data"]["ad_info"]["partner_mac"] == ZERO_MAC
+
+
+# ---------------------------------------------------------------- modes
+
+
+@kernel_param
+def test_modes(kernel):
+    st = Step(kernel, "modes", "up")
+    assert st.bonds() == ["bond0", "bond1", "bond2"]
+    links = st.links()
+    rr, xor, alb = st.bond("bond0"), st.bond("bond1"), st.bond("bond2")
+
+    assert rr["master"]["Bonding Mode"] == "load balancing (round-robin)"
+    assert "Currently Active Slave" not in rr["master"]
+    assert "Transmit Hash Policy" not in rr["master"]
+    assert links["bond0"]["linkinfo"]["info_data"]["mode"] == "balance-rr"
+
+    assert xor["master"]["Bonding Mode"] == "load balancing (xor)"
+    assert xor["master"]["Transmit Hash Policy"] == "layer2+3 (2)"
+    assert "Currently Active Slave" not in xor["master"]
+    assert links["bond1"]["linkinfo"]["info_data"]["mode"] == "balance-xor"
+    assert links["bond1"]["linkinfo"]["info_data"]["xmit_hash_policy"] == "layer2+3"
+
+    assert alb["master"]["Bonding Mode"] == "adaptive load balancing"
+    assert alb["master"]["Primary Slave"] == "None"
+    assert alb["master"]["Currently Active Slave"] in ("veth2a", "veth2b")
+    assert "Transmit Hash Policy" not in alb["master"]
+    assert links["bond2"]["linkinfo"]["info_data"]["mode"] == "balance-alb"
+    assert links["bond2"]["linkinfo"]["info_data"]["active_slave"] == alb["master"]["Currently Active Slave"]
+
+    for name, b in (("bond0", rr), ("bond1", xor), ("bond2", alb)):
+        assert b["master"]["MII Status"] == "up"
+        n = name[-1]
+        assert [s["name"] for s in b["slaves"]] == [f"veth{n}a", f"veth{n}b"]
+        for s in b["slaves"]:
+            assert s["fields"]["MII Status"] == "up"
+            assert s["fields"]["Link Failure Count"] == "0"
+        # master-level line order of this kernel
+        assert b["order"][0] == "Bonding Mode"
+
+
+# ---------------------------------------------------------------- kvm-layout
+
+
+@kernel_param
+def test_kvm_layout_vlan_config(kernel):
+    st = Step(kernel, "kvm-layout", "layout")
+    assert st.text("proc_net_vlan_config") == (
+        "VLAN Dev name\t | VLAN ID\n"
+        "Name-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\n"
+        "bond0.10       | 10  | bond0\n"
+        "bond0.20       | 20  | bond0\n"
+    )
+    for vid in (10, 20):
+        lines = st.text(f"proc_net_vlan_bond0.{vid}").splitlines()
+        assert re.fullmatch(rf"bond0\.{vid}  VID: {vid}\t REORDER_HDR: 1  dev->priv_flags: [0-9a-f]+", lines[0])
+        assert "Device: bond0" in lines
+        assert "INGRESS priority mappings: 0:0  1:0  2:0  3:0  4:0  5:0  6:0 7:0" in lines
+        assert " EGRESS priority mappings: " in lines
+        tx = int(next(l for l in lines if "total frames transmitted" in l).split()[-1])
+        assert tx > 0  # the VMs' ARP broadcasts left through the VLAN device
+
+
+@kernel_param
+def test_kvm_layout_topology_in_netlink(kernel):
+    links = Step(kernel, "kvm-layout", "layout").links()
+    for vid in (10, 20):
+        v = links[f"bond0.{vid}"]
+        assert v["link"] == "bond0"
+        assert v["master"] == f"brvlan-{vid}"
+        assert v["linkinfo"]["info_kind"] == "vlan"
+        assert v["linkinfo"]["info_data"]["id"] == vid
+        assert v["linkinfo"]["info_data"]["protocol"] == "802.1Q"
+        assert links[f"brvlan-{vid}"]["linkinfo"]["info_kind"] == "bridge"
+    assert links["vnet0"]["master"] == "brvlan-10"
+    assert links["vnet1"]["master"] == "brvlan-20"
+    assert links["vnet2"]["master"] == "brvlan-10"
+    for p in ("vnet0", "vnet1", "vnet2", "bond0.10", "bond0.20"):
+        assert links[p]["linkinfo"]["info_slave_data"]["state"] == "forwarding"
+    b = Step(kernel, "kvm-layout", "layout").bond()
+    assert b["master"]["Bonding Mode"] == "fault-tolerance (active-backup)"
+    assert b["master"]["Currently Active Slave"] == "veth0"
+
+
+@kernel_param
+def test_kvm_layout_vms_in_different_vlans_cannot_ping(kernel):
+    d = RESULTS / kernel / "kvm-layout" / "ping"
+    for name in ("vm1-to-vm2.txt", "vm2-to-vm1.txt"):
+        txt = (d / name).read_text()
+        assert "3 packets transmitted, 0 packets received, 100% packet loss" in txt, txt
+        assert section_rc(kernel, f"kvm-layout/ping/{name}") != 0
+    # positive control: same VLAN, same bridge
+    txt = (d / "vm1-to-vm3.txt").read_text()
+    assert "3 packets transmitted, 3 packets received, 0% packet loss" in txt, txt
+    assert section_rc(kernel, "kvm-layout/ping/vm1-to-vm3.txt") == 0
+
+
+@kernel_param
+def test_kvm_layout_fdb(kernel):
+    st = Step(kernel, "kvm-layout", "layout")
+    mac = {vm: json.loads(st.text(f"{vm}-eth0.json"))[0]["address"] for vm in ("vm1", "vm2", "vm3")}
+    fdb = st.fdb()
+
+    def learned(m, dev, br):
+        # learned entry: "<mac> dev <port> master <br>" and no state word
+        return [e for e in fdb if e[0] == m and e[1:] == ["dev", dev, "master", br]]
+
+    assert learned(mac["vm1"], "vnet0", "brvlan-10")
+    assert learned(mac["vm3"], "vnet2", "brvlan-10")
+    assert learned(mac["vm2"], "vnet1", "brvlan-20")
+    # no leak across the VLAN split
+    assert not [e for e in fdb if e[0] == mac["vm2"] and "brvlan-10" in e]
+    assert not [e for e in fdb if e[0] in (mac["vm1"], mac["vm3"]) and "brvlan-20" in e]
+    br10 = st.text("bridge_fdb_brvlan-10.txt")
+    assert f"{mac['vm1']} dev vnet0 master brvlan-10" in br10
+    assert mac["vm2"] not in br10
+    # each VLAN device's MAC (= bond0's) is a permanent local entry of its bridge
+    bond_mac = st.links()["bond0"]["address"]
+    for vid in (10, 20):
+        assert ["%s" % bond_mac, "dev", f"bond0.{vid}", "master", f"brvlan-{vid}", "permanent"] in fdb
+
+
+# ---------------------------------------------------------------- flap-storm
+
+
+@kernel_param
+def test_flap_storm(kernel):
+    info = note(kernel, "flap-storm", "storm.txt")
+    assert info["flapped_slave"] == "veth0"
+    assert info["batch_rc"] == "0"
+    flaps = int(info["flaps"])
+    assert flaps == 200
+    duration = float(info["end"]) - float(info["start"])
+    assert duration <= 30.0, f"storm took {duration:.1f}s of guest time"
+
+    before = Step(kernel, "flap-storm", "before").bond()
+    assert before["master"]["MII Polling Interval (ms)"] == "10"
+    assert all(s["fields"]["Link Failure Count"] == "0" for s in before["slaves"])
+
+    st = Step(kernel, "flap-storm", "after-storm")
+    b = st.bond()
+    assert b["master"]["MII Status"] == "up"
+    active = b["master"]["Currently Active Slave"]
+    assert active in ("veth0", "veth1")
+    failures = int(slave(b, "veth0")["fields"]["Link Failure Count"])
+    assert 0 < failures <= flaps
+    assert slave(b, "veth1")["fields"]["Link Failure Count"] == "0"
+    for s in b["slaves"]:
+        assert s["fields"]["MII Status"] == "up"
+    links = st.links()
+    assert "LOWER_UP" in links["bond0"]["flags"]
+    assert links["veth0"]["linkinfo"]["info_slave_data"]["link_failure_count"] == failures
+
+
+# ---------------------------------------------------------------- agent /metrics
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
+
+
+def parse_metrics(text):
+    """Prometheus text exposition -> [(name, {label: value}, float)]."""
+    samples = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not Prometheus text exposition: {line!r}"
+        labels = dict(LABEL.findall(m.group(2) or ""))
+        samples.append((m.group(1), labels, float(m.group(3))))
+    return samples
+
+
+def metric(samples, name, **labels):
+    found = [v for n, l, v in samples if n == name and all(l.get(k) == v2 for k, v2 in labels.items())]
+    assert len(found) == 1, f"{name}{labels}: {len(found)} samples"
+    return found[0]
+
+
+def metric_steps(kernel):
+    return sorted((RESULTS / kernel).glob("*/**/metrics.txt"))
+
+
+def require_metrics(kernel):
+    if not metric_steps(kernel):
+        pytest.skip("no metrics sections: kvmnet-agent was not packed into the guest")
+
+
+def require_real_agent(kernel):
+    """The docs/metrics.md contract checks need the real agent, not selftest/fake-agent.c."""
+    require_metrics(kernel)
+    version = RESULTS / kernel / "_lab" / "boot" / "agent-version.txt"
+    if version.is_file() and "fake-agent" in version.read_text():
+        pytest.skip("metrics come from selftest/fake-agent, not kvmnet-agent")
+
+
+def metrics_at(kernel, scenario, step):
+    return parse_metrics(Step(kernel, scenario, step).text("metrics.txt"))
+
+
+def absent(samples, name, **labels):
+    return not [v for n, l, v in samples if n == name and all(l.get(k) == v2 for k, v2 in labels.items())]
+
+
+@kernel_param
+def test_metrics_well_formed(kernel):
+    require_metrics(kernel)
+    for f in metric_steps(kernel):
+        rel = f.relative_to(RESULTS / kernel)
+        assert section_rc(kernel, str(rel)) == 0, f"wget failed for {rel}"
+        samples = parse_metrics(f.read_text())
+        assert samples, f"empty /metrics at {rel}"
+        bonds = [p.name[len("proc_net_bonding_"):] for p in f.parent.glob("proc_net_bonding_*")
+                 if not p.name.endswith(".stderr")]
+        for b in bonds:
+            assert any(l.get("bond") == b for _, l, _ in samples), f"{rel}: no series for {b}"
+
+
+@kernel_param
+def test_metrics_lacp_partner_present(kernel):
+    require_metrics(kernel)
+    yes = parse_metrics(Step(kernel, "lacp-partner", "converged").text("metrics.txt"))
+    assert metric(yes, "kvmnet_bond_lacp_partner_present", bond="bond0") == 1
+    no = parse_metrics(Step(kernel, "lacp-no-partner", "settled").text("metrics.txt"))
+    assert metric(no, "kvmnet_bond_lacp_partner_present", bond="bond0") == 0
+
+
+# ---- the documented contract (docs/metrics.md) against what the kernel showed
+
+
+@kernel_param
+def test_metrics_match_procfs_everywhere(kernel):
+    """Every dump with metrics: per-bond and per-slave values equal /proc/net/bonding,
+    and no series names a device that no longer exists (vanished devices vanish)."""
+    require_real_agent(kernel)
+    for f in metric_steps(kernel):
+        d = f.parent
+        where = str(d.relative_to(RESULTS))
+        samples = parse_metrics(f.read_text())
+        links = {l["ifname"] for l in json.loads((d / "ip_link.json").read_text())}
+        for _, labels, _ in samples:
+            for key in ("device", "bond", "bridge", "slave", "port", "parent"):
+                if key in labels and labels[key] != "":
+                    assert labels[key] in links, f"{where}: stale {key}={labels[key]}"
+        for p in d.glob("proc_net_bonding_*"):
+            if p.name.endswith(".stderr"):
+                continue
+            name = p.name[len("proc_net_bonding_"):]
+            b = parse_bonding(p.read_text())
+            mode = PROC_MODE_TO_IP[b["master"]["Bonding Mode"]]
+            hp = b["master"].get("Transmit Hash Policy", "").split(" (")[0]
+            assert metric(samples, "kvmnet_bond_info", bond=name, mode=mode, xmit_hash_policy=hp) == 1, where
+            assert metric(samples, "kvmnet_bond_up", bond=name) == (b["master"]["MII Status"] == "up"), where
+            assert metric(samples, "kvmnet_bond_slaves", bond=name) == len(b["slaves"]), where
+            up = [s for s in b["slaves"] if s["fields"]["MII Status"] in ("up", "going down")]
+            assert metric(samples, "kvmnet_bond_slaves_up", bond=name) == len(up), where
+            assert metric(samples, "kvmnet_bond_mii_interval_seconds", bond=name) == \
+                pytest.approx(int(b["master"]["MII Polling Interval (ms)"]) / 1000), where
+            active = b["master"].get("Currently Active Slave", "None")
+            if active != "None":
+                assert metric(samples, "kvmnet_bond_active_slave_info", bond=name, slave=active) == 1, where
+            assert len([1 for n, l, _ in samples if n == "kvmnet_bond_active_slave_info"
+                        and l.get("bond") == name]) == (active != "None"), where
+            for sl in b["slaves"]:
+                n = sl["name"]
+                assert metric(samples, "kvmnet_bond_slave_link_failures_total", bond=name, slave=n) == \
+                    int(sl["fields"]["Link Failure Count"]), where
+                assert metric(samples, "kvmnet_bond_slave_up", bond=name, slave=n) == \
+                    (sl["fields"]["MII Status"] == "up"), where
+                speed = sl["fields"]["Speed"]
+                if speed.endswith(" Mbps"):
+                    assert metric(samples, "kvmnet_bond_slave_speed_bytes", bond=name, slave=n) == \
+                        int(speed.split()[0]) * 125000, where
+                if mode == "802.3ad":
+                    assert metric(samples, "kvmnet_bond_slave_lacp_aggregator_id", bond=name, slave=n) == \
+                        int(sl["fields"]["Aggregator ID"]), where
+                    for side in ("actor", "partner"):
+                        assert metric(samples, "kvmnet_bond_slave_lacp_port_state", bond=name, slave=n,
+                                      side=side) == int(sl[side]["port state"]), where
+            if mode == "802.3ad":
+                partner = b["agg"]["Partner Mac Address"]
+                assert metric(samples, "kvmnet_bond_lacp_partner_present", bond=name) == (partner != ZERO_MAC)
+                assert metric(samples, "kvmnet_bond_lacp_aggregator_ports", bond=name) == \
+                    int(b["agg"]["Number of ports"]), where
+                assert metric(samples, "kvmnet_bond_lacp_info", bond=name,
+                              aggregator_id=b["agg"]["Aggregator ID"], partner_mac=partner,
+                              actor_key=b["agg"]["Actor Key"], partner_key=b["agg"]["Partner Key"]) == 1, where
+
+
+@kernel_param
+def test_metrics_ab_failover_events(kernel):
+    require_real_agent(kernel)
+    before = metrics_at(kernel, "ab-failover", "before")
+    assert metric(before, "kvmnet_bond_failovers_total", bond="bond0") == 0
+    after = metrics_at(kernel, "ab-failover", "after-failover")
+    assert metric(after, "kvmnet_bond_failovers_total", bond="bond0") == 1
+    assert metric(after, "kvmnet_bond_slave_active", bond="bond0", slave="veth0") == 0
+    assert metric(after, "kvmnet_bond_slave_active", bond="bond0", slave="veth1") == 1
+    assert metric(after, "kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth0", to="down") == 1
+    assert metric(after, "kvmnet_bond_last_failover_timestamp_seconds", bond="bond0") > 1e9
+    restored = metrics_at(kernel, "ab-failover", "after-restore")
+    assert metric(restored, "kvmnet_bond_failovers_total", bond="bond0") == 1
+    assert metric(restored, "kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth0", to="down") == 1
+    assert absent(restored, "kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth1", to="down") or \
+        metric(restored, "kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth1", to="down") == 0
+
+
+@kernel_param
+def test_metrics_flap_storm(kernel):
+    require_real_agent(kernel)
+    m = metrics_at(kernel, "flap-storm", "after-storm")
+    b = Step(kernel, "flap-storm", "after-storm").bond()
+    lfc = int(slave(b, "veth0")["fields"]["Link Failure Count"])
+    assert metric(m, "kvmnet_bond_up", bond="bond0") == 1
+    assert metric(m, "kvmnet_bond_slaves_up", bond="bond0") == 2
+    # veth0 was active only until the first flap; veth1 never failed
+    assert metric(m, "kvmnet_bond_failovers_total", bond="bond0") == 1
+    assert metric(m, "kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth0", to="down") >= lfc
+
+
+@kernel_param
+def test_metrics_kvm_layout(kernel):
+    require_real_agent(kernel)
+    st = Step(kernel, "kvm-layout", "layout")
+    m = parse_metrics(st.text("metrics.txt"))
+    for vid in (10, 20):
+        assert metric(m, "kvmnet_vlan_info", device=f"bond0.{vid}", vlan_id=str(vid), parent="bond0") == 1
+        assert metric(m, "kvmnet_bridge_vlan_info", bridge=f"brvlan-{vid}", vlan_id=str(vid)) == 1
+        assert metric(m, "kvmnet_bridge_stp_enabled", bridge=f"brvlan-{vid}") == 0
+        assert metric(m, "kvmnet_link_info", device=f"bond0.{vid}", kind="vlan", master=f"brvlan-{vid}") == 1
+        assert metric(m, "kvmnet_link_info", device=f"brvlan-{vid}", kind="bridge", master="") == 1
+    assert metric(m, "kvmnet_bridge_ports", bridge="brvlan-10") == 3
+    assert metric(m, "kvmnet_bridge_ports", bridge="brvlan-20") == 2
+    for port, br in (("vnet0", "brvlan-10"), ("vnet2", "brvlan-10"), ("bond0.10", "brvlan-10"),
+                     ("vnet1", "brvlan-20"), ("bond0.20", "brvlan-20")):
+        assert metric(m, "kvmnet_bridge_port_state", bridge=br, port=port) == 3  # forwarding
+        assert metric(m, "kvmnet_link_info", device=port, kind="vlan" if "." in port else "veth",
+                      master=br) == 1
+    assert metric(m, "kvmnet_link_info", device="bond0", kind="bond", master="") == 1
+    assert metric(m, "kvmnet_link_info", device="veth0", kind="veth", master="bond0") == 1
+    # FDB entries per bridge/port/kind, counted from the same kernel's `bridge fdb show`
+    want = {}
+    for e in st.fdb():
+        if "master" not in e:
+            continue  # device-own (self) addresses are not bridge entries
+        br = e[e.index("master") + 1]
+        port = e[e.index("dev") + 1]
+        kind = "local" if e[-1] == "permanent" else "static" if e[-1] == "static" else "learned"
+        want[(br, port, kind)] = want.get((br, port, kind), 0) + 1
+    assert want[("brvlan-10", "vnet0", "learned")] == 1
+    for (br, port, kind), n in want.items():
+        assert metric(m, "kvmnet_bridge_fdb_entries", bridge=br, port=port, kind=kind) == n, (br, port, kind)

@@ -19,6 +19,8 @@ final class MonitorSession: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     let grantedReceiveBufferSize: Int
     var thread: NativeThread?
+    /// The changes decoded from the datagram being read (monitor thread only).
+    private var batch: [TopologyChange] = []
 
     init(receiveBufferSize: Int, handlers: MonitorHandlers) throws(NetlinkError) {
         let socket = try RouteSocket()
@@ -41,12 +43,11 @@ final class MonitorSession: @unchecked Sendable {
 
     /// The monitor thread's loop: wait for the socket or the stop signal, then drain.
     func run() {
-        var batch: [TopologyChange] = []
         let handlers = self.handlers
-        socket.sink.handle = { m in
+        socket.sink.handle = { [unowned self] m in
             if let group = Self.group(of: m.type) { handlers.onEvent(group) }
             do throws(NetlinkDecodeError) {
-                if let c = try NetlinkMessageDecoder.change(from: m) { batch.append(c) }
+                if let c = try NetlinkMessageDecoder.change(from: m) { self.batch.append(c) }
             } catch {
                 handlers.onDecodeError(error)
             }
@@ -64,13 +65,13 @@ final class MonitorSession: @unchecked Sendable {
                 continue
             }
             if shouldStop { break }
-            if fds[0].revents != 0 { drain(&batch) }
+            if fds[0].revents != 0 { drain() }
         }
         socket.sink.handle = { _ in }
     }
 
     /// Reads datagrams until none is left, delivering one batch per datagram.
-    private func drain(_ batch: inout [TopologyChange]) {
+    private func drain() {
         // Bounded, so that a stop request is seen during an endless burst.
         for _ in 0..<256 {
             if shouldStop { return }
@@ -78,21 +79,43 @@ final class MonitorSession: @unchecked Sendable {
             let rc = socket.receiveOnce()
             if !batch.isEmpty { handlers.onChange(batch) }
             switch rc {
-            case 0:
+            case 0, -NLE_INTR:
                 continue
             case -NLE_AGAIN:
                 return
-            case -NLE_INTR:
-                continue
             case -NLE_NOMEM:
-                // ENOBUFS: the kernel dropped messages. The socket goes on working.
-                handlers.onOverrun()
+                // ENOBUFS: the kernel dropped messages; the socket goes on working.
+                overrun()
             default:
                 // Anything else may also have lost events: resync rather than guess.
-                handlers.onOverrun()
+                overrun()
                 return
             }
         }
+    }
+
+    /// Empties the receive queue, then lets the owner re-dump.
+    ///
+    /// The kernel reports `ENOBUFS` once and then stays silent (`NETLINK_S_CONGESTED`) until
+    /// the queue has been read empty: events it drops in the meantime are not reported.
+    /// A dump taken with the queue still full could thus miss changes made during the dump
+    /// whose events are dropped silently. Emptying the queue first re-arms the report, and
+    /// the queued messages are older than the dump that follows, which supersedes them.
+    private func overrun() {
+        let handlers = self.handlers
+        let decode = socket.sink.handle
+        socket.sink.handle = { m in
+            if let group = Self.group(of: m.type) { handlers.onEvent(group) }
+        }
+        var discarded = 0
+        while !shouldStop, discarded < 1_000_000 {
+            let rc = socket.receiveOnce()
+            if rc == -NLE_AGAIN { break }
+            if rc != 0 && rc != -NLE_NOMEM && rc != -NLE_INTR { break }
+            discarded += 1
+        }
+        socket.sink.handle = decode
+        if !shouldStop { handlers.onOverrun() }
     }
 
     /// The multicast group a message type is sent to, as metrics label it.

@@ -23,7 +23,11 @@ final class TestNamespace: Sendable {
 
     /// Deletes the namespace; its links go with it.
     func delete() {
-        _ = try? Command.run(["ip", "netns", "del", name])
+        do {
+            try Command.run(["ip", "netns", "del", name])
+        } catch {
+            print("warning: could not delete network namespace \(name): \(error)")
+        }
     }
 
     var path: String { "/run/netns/\(name)" }

@@ -158,8 +158,10 @@ struct LiveKernelTests {
                 onEvent: { recorder.recordEvent($0); state.recordNetlinkEvents(group: $0) },
                 onOverrun: {
                     recorder.recordOverrun()
-                    // On the monitor thread, in the socket's namespace, before any later event.
-                    if let dump = try? NetlinkTopologyDump.dump() { state.resync(dump, reason: .overrun) }
+                    // On the monitor thread, in the socket's namespace, before any later
+                    // event. A failed dump throws, and the monitor calls again.
+                    state.resync(try NetlinkTopologyDump.dump(), reason: .overrun)
+                    recorder.recordResync()
                 },
                 onDecodeError: { recorder.recordDecodeError($0) })
             defer { monitor.stop() }
@@ -200,14 +202,47 @@ struct LiveKernelTests {
             #expect(fresh.links.count == 2 + 2 * pairs)
             #expect(snap.topology.bridges["br0"]?.ports.count == pairs / 2)
             #expect(snap.counters.resyncs >= 1)
-            #expect(snap.counters.resyncs == UInt64(recorder.snapshot.overruns))
+            #expect(snap.counters.resyncs == UInt64(recorder.snapshot.resyncs))
             #expect(recorder.snapshot.decodeErrors.isEmpty)
             let log = recorder.snapshot
             print("overrun test: \(lines.count) commands in \(String(format: "%.2f", burstSeconds)) s, "
                   + "receive buffer \(monitor.effectiveReceiveBufferSize) B, \(log.events["link"] ?? 0) link and "
-                  + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overruns, "
+                  + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overrun calls, \(log.resyncs) resyncs, "
                   + "\(log.batches.count) batches; overrun seen after \(String(format: "%.2f", overrunSeen)) s, "
                   + "state equal to a fresh dump after \(String(format: "%.2f", convergedAfter)) s (\(attempts) comparisons)")
+        }
+    }
+
+    /// STP moves a port from listening to learning to forwarding with `AF_BRIDGE`
+    /// notifications only; the monitor re-reads the port, so the state follows.
+    @Test func stpPortStatesFollowTheKernel() throws {
+        try withTestNamespace { ns in
+            try ns.disableIPv6()
+            try ns.ipBatch([
+                "link add br0 type bridge stp_state 1 forward_delay 200", "link set br0 up",
+                "link add stp0 type veth peer name stp0p", "link set stp0 master br0", "link set stp0p up",
+            ])
+            let state = HostState()
+            let recorder = MonitorRecorder()
+            let monitor = NetlinkMonitor(onChange: { recorder.record($0); state.apply($0) }, onOverrun: { recorder.recordOverrun() })
+            defer { monitor.stop() }
+            try ns.run { try monitor.start(afterSubscribing: { state.resync(try NetlinkTopologyDump.dump(), reason: .initial) }) }
+            #expect(state.snapshot().topology.bridges["br0"]?.port(named: "stp0")?.state == .disabled)
+
+            try ns.ip("link", "set", "stp0", "up")
+            // forward_delay 2 s: listening 2 s, learning 2 s, then forwarding.
+            #expect(waitUntil(timeout: 10) {
+                state.snapshot().topology.bridges["br0"]?.port(named: "stp0")?.state == .forwarding
+            })
+            var seen: [BridgePortState] = []
+            for batch in recorder.snapshot.batches {
+                for case let .linkUpdated(u) in batch where u.link.name == "stp0" {
+                    if let s = u.bridgePort?.state, seen.last != s { seen.append(s) }
+                }
+            }
+            #expect(seen.contains(.listening))
+            #expect(seen.contains(.learning))
+            #expect(seen.last == .forwarding)
         }
     }
 

@@ -11,6 +11,16 @@ enum LinkMessageDecoder {
         info.ifi_family == AddressFamily.unspec
     }
 
+    /// The port's ifindex when `message` is the bridge's `AF_BRIDGE` `RTM_NEWLINK` about one
+    /// of its ports. STP port state changes (listening, learning, forwarding, blocking) are
+    /// sent only this way, without the link's other attributes.
+    static func bridgePortNotification(_ message: MessageView) -> Int32? {
+        guard message.type == RouteMessageType.newLink,
+              let info = try? message.familyHeader(ifinfomsg.self),
+              info.ifi_family == AddressFamily.bridge, info.ifi_index > 0 else { return nil }
+        return info.ifi_index
+    }
+
     /// The change an `RTM_NEWLINK` or `RTM_DELLINK` stands for; `nil` for other families.
     static func change(from message: MessageView) throws(NetlinkDecodeError) -> TopologyChange? {
         let info = try message.familyHeader(ifinfomsg.self)

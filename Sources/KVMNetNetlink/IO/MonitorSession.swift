@@ -14,6 +14,8 @@ final class MonitorSession: @unchecked Sendable {
     static let neighGroup: Int32 = 3
 
     private let socket: RouteSocket
+    /// For re-reading one link after a bridge port notification (same namespace).
+    private let requests: RouteSocket
     private let wake: WakeupEvent
     private let handlers: MonitorHandlers
     private let stopping = Atomic<Bool>(false)
@@ -21,6 +23,8 @@ final class MonitorSession: @unchecked Sendable {
     var thread: NativeThread?
     /// The changes decoded from the datagram being read (monitor thread only).
     private var batch: [TopologyChange] = []
+    /// Bridge ports whose `AF_BRIDGE` notification asks for a re-read (monitor thread only).
+    private var portsToRefresh: [Int32] = []
 
     init(receiveBufferSize: Int, handlers: MonitorHandlers) throws(NetlinkError) {
         let socket = try RouteSocket()
@@ -28,6 +32,7 @@ final class MonitorSession: @unchecked Sendable {
         try socket.setReceiveBufferSize(receiveBufferSize)
         try socket.setNonBlocking()
         self.socket = socket
+        self.requests = try RouteSocket()
         self.wake = try WakeupEvent()
         self.handlers = handlers
         self.grantedReceiveBufferSize = socket.receiveBufferSize
@@ -46,6 +51,7 @@ final class MonitorSession: @unchecked Sendable {
         let handlers = self.handlers
         socket.sink.handle = { [unowned self] m in
             if let group = Self.group(of: m.type) { handlers.onEvent(group) }
+            if let port = LinkMessageDecoder.bridgePortNotification(m) { self.portsToRefresh.append(port) }
             do throws(NetlinkDecodeError) {
                 if let c = try NetlinkMessageDecoder.change(from: m) { self.batch.append(c) }
             } catch {
@@ -76,7 +82,9 @@ final class MonitorSession: @unchecked Sendable {
         for _ in 0..<256 {
             if shouldStop { return }
             batch.removeAll(keepingCapacity: true)
+            portsToRefresh.removeAll(keepingCapacity: true)
             let rc = socket.receiveOnce()
+            refreshPorts()
             if !batch.isEmpty { handlers.onChange(batch) }
             switch rc {
             case 0, -NLE_INTR:
@@ -94,7 +102,23 @@ final class MonitorSession: @unchecked Sendable {
         }
     }
 
-    /// Empties the receive queue, then lets the owner re-dump.
+    /// Re-reads the links named by `AF_BRIDGE` port notifications and adds their full,
+    /// current state to the batch. The port state in the device-level message goes stale
+    /// otherwise: STP moves a port from listening to learning to forwarding with no
+    /// `AF_UNSPEC` message at all. A port that vanished meanwhile is skipped (its
+    /// `RTM_DELLINK` follows).
+    private func refreshPorts() {
+        var seen: Set<Int32> = []
+        for index in portsToRefresh where seen.insert(index).inserted {
+            let updates = try? requests.dump(.link(index: index), attempts: 1, onDecodeError: handlers.onDecodeError) {
+                m throws(NetlinkDecodeError) in try LinkMessageDecoder.change(from: m)
+            }
+            batch += updates ?? []
+        }
+    }
+
+    /// Empties the receive queue, then lets the owner re-dump; retries until the owner's
+    /// handler succeeds (or the monitor stops), waiting 50 ms, 100 ms, ... up to 5 s.
     ///
     /// The kernel reports `ENOBUFS` once and then stays silent (`NETLINK_S_CONGESTED`) until
     /// the queue has been read empty: events it drops in the meantime are not reported.
@@ -102,6 +126,24 @@ final class MonitorSession: @unchecked Sendable {
     /// whose events are dropped silently. Emptying the queue first re-arms the report, and
     /// the queued messages are older than the dump that follows, which supersedes them.
     private func overrun() {
+        var delayMs: Int32 = 50
+        while !shouldStop {
+            discardQueued()
+            if shouldStop { return }
+            do {
+                try handlers.onOverrun()
+                return
+            } catch {
+                // The owner could not re-read the kernel (e.g. a dump interrupted again and
+                // again during a storm): its state is still unknown, so try again.
+                waitForStop(milliseconds: delayMs)
+                delayMs = min(delayMs * 2, 5_000)
+            }
+        }
+    }
+
+    /// Reads and drops everything queued (counting it per group).
+    private func discardQueued() {
         let handlers = self.handlers
         let decode = socket.sink.handle
         socket.sink.handle = { m in
@@ -115,7 +157,12 @@ final class MonitorSession: @unchecked Sendable {
             discarded += 1
         }
         socket.sink.handle = decode
-        if !shouldStop { handlers.onOverrun() }
+    }
+
+    /// Sleeps, waking early when the monitor is asked to stop.
+    private func waitForStop(milliseconds: Int32) {
+        var p = pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&p, 1, milliseconds)
     }
 
     /// The multicast group a message type is sent to, as metrics label it.

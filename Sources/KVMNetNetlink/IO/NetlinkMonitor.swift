@@ -10,7 +10,7 @@ import Synchronization
 /// ```swift
 /// let monitor = NetlinkMonitor(onChange: { state.apply($0) },
 ///                              onEvent: { state.recordNetlinkEvents(group: $0) },
-///                              onOverrun: { state.resync(try! NetlinkTopologyDump.dump(), reason: .overrun) })
+///                              onOverrun: { state.resync(try NetlinkTopologyDump.dump(), reason: .overrun) })
 /// try monitor.start(afterSubscribing: {
 ///     state.resync(try NetlinkTopologyDump.dump(), reason: .initial)
 /// })
@@ -30,10 +30,21 @@ import Synchronization
 /// - `onEvent(group)` is called once per message received, with `link` or `neigh`.
 /// - `onOverrun` is called when the kernel dropped events because the receive buffer
 ///   was full (`recv` failed with `ENOBUFS`, libnl `NLE_NOMEM`). The state is then
-///   unknown: re-dump inside the handler. No further `onChange` is delivered before it
-///   returns, and the handler runs in the socket's network namespace, so a dump taken
-///   there is ordered after everything delivered before and before everything after.
+///   unknown: re-dump inside the handler. Before calling it the monitor empties the
+///   socket's queue (the kernel reports further losses only once the queue was read
+///   empty, and what was queued is older than the dump). No further `onChange` is
+///   delivered before the handler returns, and it runs in the socket's network
+///   namespace, so a dump taken there is ordered after everything delivered before and
+///   before everything after. If the handler throws (the dump failed), the monitor
+///   empties the queue again and calls it again after 50 ms, 100 ms, ... up to 5 s.
 /// - `onDecodeError` gets messages that do not decode; they are skipped.
+///
+/// ## Bridge port states
+/// The bridge announces STP port state changes (listening, learning, forwarding,
+/// blocking) only in `AF_BRIDGE` messages, which do not carry the rest of the link. On
+/// each such message the monitor re-reads that link (`RTM_GETLINK` for its ifindex, on a
+/// second socket in the same namespace) and delivers its full, current state in the same
+/// batch, so port states never go stale.
 ///
 /// `EINTR` from `poll` and `recvmsg` is retried. The socket lives in the network namespace
 /// of the thread that calls ``start(afterSubscribing:)``.
@@ -52,13 +63,13 @@ public final class NetlinkMonitor: Sendable {
     ///     values make overruns likely (tests use that).
     ///   - onChange: decoded changes of one receive.
     ///   - onEvent: the multicast group (`link`, `neigh`) of each message received.
-    ///   - onOverrun: events were lost; re-dump.
+    ///   - onOverrun: events were lost; re-dump, and throw if that failed (it is retried).
     ///   - onDecodeError: a message was skipped because it does not decode.
     public init(
         receiveBufferSize: Int = NetlinkMonitor.defaultReceiveBufferSize,
         onChange: @escaping @Sendable ([TopologyChange]) -> Void,
         onEvent: @escaping @Sendable (_ group: String) -> Void = { _ in },
-        onOverrun: @escaping @Sendable () -> Void,
+        onOverrun: @escaping @Sendable () throws -> Void,
         onDecodeError: @escaping @Sendable (NetlinkDecodeError) -> Void = { _ in }
     ) {
         self.requestedReceiveBufferSize = receiveBufferSize
@@ -119,6 +130,6 @@ public final class NetlinkMonitor: Sendable {
 struct MonitorHandlers: Sendable {
     let onChange: @Sendable ([TopologyChange]) -> Void
     let onEvent: @Sendable (String) -> Void
-    let onOverrun: @Sendable () -> Void
+    let onOverrun: @Sendable () throws -> Void
     let onDecodeError: @Sendable (NetlinkDecodeError) -> Void
 }

@@ -19,8 +19,12 @@ import KVMNetModel
 /// The three dumps are not atomic together. FDB entries whose bridge or port is not among
 /// the dumped links, and addresses of such links, are left out, so that the result is
 /// self-consistent; a device created in between reaches a subscribed monitor as events.
-/// A dump the kernel flags as interrupted (`NLM_F_DUMP_INTR`) is repeated.
+/// A dump the kernel flags as interrupted (`NLM_F_DUMP_INTR`) is repeated, up to
+/// ``maxAttempts`` times over about two seconds.
 public enum NetlinkTopologyDump {
+    /// Attempts per dump when the kernel keeps flagging it interrupted.
+    public static let maxAttempts = 15
+
     /// Reads everything.
     /// - Parameter onDecodeError: called for each message that does not decode; it is
     ///   skipped and the rest of the read goes on.
@@ -30,14 +34,14 @@ public enum NetlinkTopologyDump {
         let socket = try RouteSocket()
         try socket.setReceiveBufferSize(1 << 20)
 
-        let links = try socket.dump(.links, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) -> LinkUpdate? in
+        let links = try socket.dump(.links, attempts: maxAttempts, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) -> LinkUpdate? in
             guard case let .linkUpdated(u)? = try LinkMessageDecoder.change(from: m) else { return nil }
             return u
         }
-        let fdb = try socket.dump(.fdb, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
+        let fdb = try socket.dump(.fdb, attempts: maxAttempts, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
             try NeighbourMessageDecoder.entry(from: m)
         }
-        let addresses = try socket.dump(.addresses, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
+        let addresses = try socket.dump(.addresses, attempts: maxAttempts, onDecodeError: onDecodeError) { m throws(NetlinkDecodeError) in
             try AddressMessageDecoder.address(from: m)
         }
         return assemble(links: links, fdb: fdb, addresses: addresses)

@@ -32,6 +32,9 @@ final class RouteSocket {
         }
         // Messages of any size: libnl peeks at the next datagram's length first.
         nl_socket_enable_msg_peek(s)
+        // No NLM_F_ACK on requests: a get's answer is the object itself, and an ACK after
+        // it would stay queued and answer the next request.
+        nl_socket_disable_auto_ack(s)
         nl_socket_modify_cb(s, NL_CB_VALID, NL_CB_CUSTOM, RouteSocket.validCallback,
                             Unmanaged.passUnretained(sink).toOpaque())
     }
@@ -84,7 +87,7 @@ final class RouteSocket {
     }
 
     /// Sends a request, completing its header (sequence number, `NLM_F_REQUEST`).
-    func send(_ request: DumpRequest) throws(NetlinkError) {
+    func send(_ request: RouteRequest) throws(NetlinkError) {
         guard let msg = nlmsg_alloc_simple(Int32(request.type), Int32(request.flags)) else { throw .socketAllocationFailed }
         defer { nlmsg_free(msg) }
         var header = request.familyHeader

@@ -7,6 +7,7 @@ final class MonitorRecorder: Sendable {
         var batches: [[TopologyChange]] = []
         var events: [String: Int] = [:]
         var overruns = 0
+        var resyncs = 0
         var decodeErrors: [String] = []
     }
 
@@ -15,6 +16,7 @@ final class MonitorRecorder: Sendable {
     func record(_ changes: [TopologyChange]) { log.withLock { $0.batches.append(changes) } }
     func recordEvent(_ group: String) { log.withLock { $0.events[group, default: 0] += 1 } }
     func recordOverrun() { log.withLock { $0.overruns += 1 } }
+    func recordResync() { log.withLock { $0.resyncs += 1 } }
     func recordDecodeError(_ e: any Error) { log.withLock { $0.decodeErrors.append("\(e)") } }
 
     var snapshot: Log { log.withLock { $0 } }

@@ -28,7 +28,7 @@ final class RawEventRecorder {
 }
 
 /// One dump's raw messages.
-func rawDump(_ request: DumpRequest) throws -> [[UInt8]] {
+func rawDump(_ request: RouteRequest) throws -> [[UInt8]] {
     let socket = try RouteSocket()
     return try socket.dump(request, onDecodeError: { _ in }) { m throws(NetlinkDecodeError) in m.bytes }
 }

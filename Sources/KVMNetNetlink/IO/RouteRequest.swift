@@ -1,7 +1,9 @@
 import CNetlink
+import Glibc
 
-/// An rtnetlink dump request: message type, family header and attributes.
-struct DumpRequest {
+/// An rtnetlink request (a dump, or a get of one object): message type, flags, family
+/// header and attributes.
+struct RouteRequest {
     /// For errors (`links`, `fdb`, `addresses`).
     var name: String
     var type: UInt16
@@ -12,28 +14,38 @@ struct DumpRequest {
 
     /// Every link, without statistics (`IFLA_EXT_MASK` `RTEXT_FILTER_SKIP_STATS`, ignored by
     /// kernels that do not know it), which keeps a dump of 1,000 links small.
-    static let links: DumpRequest = {
+    static let links: RouteRequest = {
         var info = ifinfomsg()
         info.ifi_family = AddressFamily.unspec
-        return DumpRequest(
+        return RouteRequest(
             name: "links", type: RouteMessageType.getLink, familyHeader: bytes(of: info),
             attributes: [(LinkAttr.extMask, bytes(of: KernelValue.rtextFilterSkipStats))])
     }()
 
     /// Every bridge FDB entry (and device-own addresses, which the decoder skips): an
     /// `ndmsg` of exactly its size with family `AF_BRIDGE`, as `bridge fdb show` sends.
-    static let fdb: DumpRequest = {
+    static let fdb: RouteRequest = {
         var ndm = ndmsg()
         ndm.ndm_family = AddressFamily.bridge
-        return DumpRequest(name: "fdb", type: RouteMessageType.getNeigh, familyHeader: bytes(of: ndm))
+        return RouteRequest(name: "fdb", type: RouteMessageType.getNeigh, familyHeader: bytes(of: ndm))
     }()
 
     /// Every IPv4 and IPv6 address.
-    static let addresses: DumpRequest = {
+    static let addresses: RouteRequest = {
         var ifa = ifaddrmsg()
         ifa.ifa_family = AddressFamily.unspec
-        return DumpRequest(name: "addresses", type: RouteMessageType.getAddr, familyHeader: bytes(of: ifa))
+        return RouteRequest(name: "addresses", type: RouteMessageType.getAddr, familyHeader: bytes(of: ifa))
     }()
+
+    /// One link by ifindex (`RTM_GETLINK` without `NLM_F_DUMP`), without statistics.
+    static func link(index: Int32) -> RouteRequest {
+        var info = ifinfomsg()
+        info.ifi_family = AddressFamily.unspec
+        info.ifi_index = index
+        return RouteRequest(
+            name: "link \(index)", type: RouteMessageType.getLink, flags: 0, familyHeader: bytes(of: info),
+            attributes: [(LinkAttr.extMask, bytes(of: KernelValue.rtextFilterSkipStats))])
+    }
 
     static func bytes<T>(of value: T) -> [UInt8] {
         withUnsafeBytes(of: value) { Array($0) }
@@ -41,14 +53,15 @@ struct DumpRequest {
 }
 
 extension RouteSocket {
-    /// Runs one dump and returns what `decode` made of each message.
+    /// Runs one request (usually a dump) and returns what `decode` made of each message.
     ///
     /// A dump the kernel marks inconsistent (`NLM_F_DUMP_INTR`, libnl's `NLE_DUMP_INTR`: the
-    /// table changed during the dump) is thrown away and repeated, up to `attempts` times.
+    /// table changed during the dump) is thrown away and repeated, up to `attempts` times,
+    /// waiting 5 ms, 10 ms, ... (at most 200 ms) in between so that a burst can pass.
     /// A message that does not decode is passed to `onDecodeError` and skipped, so one odd
     /// device does not hide the others.
     func dump<T>(
-        _ request: DumpRequest, attempts: Int = 5,
+        _ request: RouteRequest, attempts: Int = 5,
         onDecodeError: (NetlinkDecodeError) -> Void,
         decode: @escaping (MessageView) throws(NetlinkDecodeError) -> T?
     ) throws(NetlinkError) -> [T] {
@@ -63,7 +76,12 @@ extension RouteSocket {
         }
         defer { sink.handle = { _ in } }
 
-        for _ in 0..<max(1, attempts) {
+        var delay: UInt32 = 5_000
+        for attempt in 0..<max(1, attempts) {
+            if attempt > 0 {
+                usleep(delay)
+                delay = min(delay * 2, 200_000)
+            }
             results.removeAll(keepingCapacity: true)
             errors.removeAll()
             try send(request)

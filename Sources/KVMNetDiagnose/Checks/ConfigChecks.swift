@@ -26,27 +26,27 @@ enum ConfigChecks {
             let id = file.vlanID
             var problems: [String] = []
             var evidence: [Evidence] = []
+            var edits: [String] = []
             if let deviceEntry, fromName != nil, deviceEntry.value != file.name {
                 problems.append("DEVICE=\(deviceEntry.value)")
                 evidence.append(ctx.evidence.ifcfg(file, deviceEntry))
+                edits.append("-e 's/^DEVICE=.*/DEVICE=\(file.name)/'")
             }
             let intended = fromName?.id ?? fromDevice?.id
             if let id, let idEntry, let intended, id != intended {
                 problems.append("VLAN_ID=\(id)")
                 evidence.append(ctx.evidence.ifcfg(file, idEntry))
+                edits.append("-e 's/^VLAN_ID=.*/VLAN_ID=\(intended)/'")
             }
             if let physEntry = file.entry("PHYSDEV"), let parent = fromName?.parent, physEntry.value != parent {
                 problems.append("PHYSDEV=\(physEntry.value)")
                 evidence.append(ctx.evidence.ifcfg(file, physEntry))
+                edits.append("-e 's/^PHYSDEV=.*/PHYSDEV=\(parent)/'")
             }
             guard !problems.isEmpty else { return nil }
             let base = "ifcfg-\(file.name)"
             let named = fromName.map { "its name says VLAN \($0.id)\($0.parent.map { " on \($0)" } ?? "")" } ?? "its name says \(file.name)"
-            var edits: [String] = []
-            if deviceEntry != nil { edits.append("-e 's/^DEVICE=.*/DEVICE=\(file.name)/'") }
-            if let fromName, idEntry != nil { edits.append("-e 's/^VLAN_ID=.*/VLAN_ID=\(fromName.id)/'") }
-            if let parent = fromName?.parent, file.entry("PHYSDEV") != nil { edits.append("-e 's/^PHYSDEV=.*/PHYSDEV=\(parent)/'") }
-            let fix = edits.isEmpty
+            let fix = edits.isEmpty || fromName == nil
                 ? "edit \(file.path) so that its name, DEVICE and VLAN_ID agree; then ifdown/ifup \(q(file.name))"
                 : "sed -i \(edits.joined(separator: " ")) \(q(file.path)); then nmcli connection reload && ifup \(q(file.name)) (or ifdown/ifup)"
             return Finding(

@@ -15,6 +15,14 @@ enum PathChecks {
         "\(a.endpoint.query) -> \(b.endpoint.query)"
     }
 
+    /// How sentences name an endpoint: its domain, else what was asked for.
+    static func name(_ chain: Chain) -> String { chain.endpoint.domain ?? chain.endpoint.query }
+
+    /// `VLAN 10` or `untagged`.
+    private static func tagShort(_ chain: Chain) -> String {
+        chain.tags.isEmpty ? "untagged" : "VLAN " + chain.tags.map(String.init).joined(separator: "/")
+    }
+
     private static func tagText(_ chain: Chain) -> String {
         chain.tags.isEmpty ? "untagged (native VLAN)" : "in VLAN " + chain.tags.map(String.init).joined(separator: "/")
     }
@@ -26,7 +34,7 @@ enum PathChecks {
     ) { ctx in
         guard let (_, a, b, relation) = ends(ctx) else { return .skipped("needs two endpoints: diagnose A B") }
         guard relation == .vlanMismatch, let trunk = a.trunk else { return .ran([]) }
-        let an = a.endpoint.query, bn = b.endpoint.query
+        let an = name(a), bn = name(b)
         var evidence: [Evidence] = []
         for chain in [a, b] {
             if let bridge = chain.bridge {
@@ -39,10 +47,8 @@ enum PathChecks {
                 if let vlan = ctx.topology.vlans[hop.name] { evidence.append(ctx.evidence.vlan(vlan)) }
             }
         }
-        let route: (Chain) -> String = { c in
-            "\(c.bridge ?? c.endpoint.device) leaves through \(c.uplink ?? c.trunk ?? "?")"
-        }
-        var explanation = "\(an) is \(tagText(a)) and \(bn) \(tagText(b)) on \(trunk), so they share no L2 segment: \(route(a)), \(route(b)). Frames of one VLAN never reach the other inside the host."
+        let via: (Chain) -> String = { c in c.uplink ?? c.trunk ?? "?" }
+        var explanation = "\(an) is \(tagText(a)) and \(bn) \(tagText(b)) on \(trunk), so they share no L2 segment. \(a.bridge ?? a.endpoint.device) leaves through \(via(a)) and \(b.bridge ?? b.endpoint.device) through \(via(b)); frames of one VLAN never reach the other inside the host."
         if let sa = ipv4(a), let sb = ipv4(b), sa.contains(sb.address) || sb.contains(sa.address) {
             explanation += " Both are in subnet \(sa.subnetDescription), so they ARP for each other directly and a router cannot help: they must be in one VLAN."
         } else {
@@ -55,7 +61,7 @@ enum PathChecks {
         return .ran([Finding(
             check: "path.vlan_mismatch", severity: .fail, subject: subject(a, b),
             explanation: explanation, evidence: evidence,
-            fix: "to put \(bn) in \(an)'s VLAN: \(moveB); or have the router route between \(tagText(a)) and \(tagText(b))",
+            fix: "to put \(bn) in \(an)'s VLAN: \(moveB); or have the router route between \(tagShort(a)) and \(tagShort(b))",
             devices: Array(a.devices.union(b.devices)).sorted())])
     }
 
@@ -65,7 +71,7 @@ enum PathChecks {
         modes: [.path]
     ) { ctx in
         guard let (_, a, b, relation) = ends(ctx) else { return .skipped("needs two endpoints: diagnose A B") }
-        let an = a.endpoint.query, bn = b.endpoint.query
+        let an = name(a), bn = name(b)
         let evidence = [a, b].map { c in
             ctx.evidence.link(c.endpoint.device, .master, c.bridge ?? "(none)")
         }
@@ -82,7 +88,7 @@ enum PathChecks {
         case .differentTrunks:
             return .ran([Finding(
                 check: "path.different_bridges", severity: .warn, subject: subject(a, b),
-                explanation: "\(an) is on \(a.bridge ?? "?"), which leaves through \(a.trunk ?? "?") (\(tagText(a))), and \(bn) on \(b.bridge ?? "?"), which leaves through \(b.trunk ?? "?") (\(tagText(b))). They meet only if the switch joins those ports in one VLAN, which the host cannot see.",
+                explanation: "\(an) is on \(a.bridge ?? "?"), which leaves through \(a.trunk ?? "?") (\(tagShort(a))), and \(bn) on \(b.bridge ?? "?"), which leaves through \(b.trunk ?? "?") (\(tagShort(b))). They meet only if the switch joins those ports in one VLAN, which the host cannot see.",
                 evidence: evidence,
                 fix: "check that the switch ports of \(a.trunk ?? "?") and \(b.trunk ?? "?") carry the same VLAN, or \(moveFix)",
                 devices: Array(a.devices.union(b.devices)).sorted())])
@@ -92,7 +98,7 @@ enum PathChecks {
             guard let first = off.first else { return .ran([]) }
             return .ran([Finding(
                 check: "path.different_bridges", severity: .fail, subject: subject(a, b),
-                explanation: "\(first.endpoint.query) (\(first.endpoint.device)) is on no bridge and leads nowhere off the host, so it shares no segment with \(first == a ? bn : an).",
+                explanation: "\(first.endpoint.query == first.endpoint.device ? first.endpoint.device : "\(first.endpoint.query) (\(first.endpoint.device))") is on no bridge and leads nowhere off the host, so it shares no segment with \(first == a ? bn : an).",
                 evidence: [ctx.evidence.link(first.endpoint.device, .master, "(none)")],
                 fix: "ip link set dev \(q(first.endpoint.device)) master \(q((first == a ? b : a).bridge ?? "BRIDGE"))",
                 devices: Array(first.devices).sorted())])
@@ -124,7 +130,7 @@ enum PathChecks {
         let netA = IPv4Interface(address: ipA, prefix: ipv4(a)?.prefix ?? prefix)
         let netB = IPv4Interface(address: ipB, prefix: ipv4(b)?.prefix ?? prefix)
         guard !(netA.contains(ipB) && netB.contains(ipA)), relation.sharesSegment else { return .ran([]) }
-        let an = a.endpoint.query, bn = b.endpoint.query
+        let an = name(a), bn = name(b)
         return .ran([Finding(
             check: "path.subnet_mismatch", severity: .fail, subject: subject(a, b),
             explanation: "\(an) (\(netA)) and \(bn) (\(netB)) share an L2 segment but not a subnet (\(netA.subnetDescription) vs \(netB.subnetDescription)). Neither ARPs for the other; each sends to its gateway, and without a router on the segment nothing arrives.",

@@ -34,7 +34,7 @@ public enum LibvirtXMLParser {
             let message = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
             throw LibvirtXMLError(line: parser.lineNumber, message: message)
         }
-        return try collector.document(file: file)
+        return try collector.document(file: file, lastLine: parser.lineNumber)
     }
 }
 
@@ -43,6 +43,8 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
     private var stack: [String] = []
     private var text = ""
     private var root: String?
+    /// Set when the root element's end tag was seen: a truncated file never gets there.
+    private var rootClosed = false
 
     private var domainName: String?
     private var domainUUID: String?
@@ -53,7 +55,10 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
     private var networkBridge: String?
     private var forwardMode: String?
 
-    func document(file: String) throws(LibvirtXMLError) -> LibvirtDocument {
+    func document(file: String, lastLine: Int) throws(LibvirtXMLError) -> LibvirtDocument {
+        if root != nil && !rootClosed {
+            throw LibvirtXMLError(line: lastLine, message: "document ends before </\(root ?? "")>")
+        }
         switch root {
         case "domstatus", "domain":
             guard let name = domainName, !name.isEmpty else {
@@ -154,6 +159,7 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
             networkName = value
         }
         stack.removeLast()
+        if stack.isEmpty { rootClosed = true }
         text = ""
     }
 }

@@ -103,7 +103,8 @@ public struct EndpointResolver: Sendable {
     func expectedBridge(of iface: LibvirtInterface) -> String? {
         if iface.type == "bridge" { return iface.sourceBridge }
         if iface.type == "network", let name = iface.sourceNetwork {
-            return facts.networks.first { $0.name == name }?.bridge
+            // Running XML also names the network's bridge in <source bridge=...>.
+            return facts.networks.first { $0.name == name }?.bridge ?? iface.sourceBridge
         }
         return nil
     }

@@ -24,7 +24,7 @@ public enum PathRenderer {
         let from = analysis.from
         switch relation {
         case .same:
-            return join(left: [Piece(hop: from.hops[0], reversed: false)], right: [], breakBetween: false)
+            return join(left: from.hops.prefix(1).map { Piece(hop: $0, reversed: false) }, right: [], breakBetween: false)
         case .sameBridge:
             let left = Array(from.hops.prefix { $0.kind == .endpoint || $0.kind == .bridge })
             let right = to.hops.prefix { $0.kind == .endpoint }
@@ -36,10 +36,15 @@ public enum PathRenderer {
                         right: to.hopsAboveTrunk.reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: false)
         case .vlanMismatch:
             return join(left: side(from, reversed: false), right: side(to, reversed: true).reversed(), breakBetween: true)
-        case .differentTrunks, .isolated, .detached:
+        case .differentTrunks:
             let left = from.hops.filter { $0.kind != .slaves }.map { Piece(hop: $0, reversed: false) }
             let right = to.hops.filter { $0.kind != .slaves }.reversed().map { Piece(hop: $0, reversed: true) }
             return join(left: left, right: Array(right), breakBetween: true)
+        case .isolated, .detached:
+            // The segments end at the bridges: what lies below them does not matter.
+            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
+            return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
+                        right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         }
     }
 

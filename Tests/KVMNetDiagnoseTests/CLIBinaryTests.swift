@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Runs the built `kvmnet-diag` on the snapshot fixture: the classic vm1/vm2 VLAN split
+/// must print the broken path and exit 1.
+@Suite struct CLIBinaryTests {
+    /// `kvmnet-diag` next to the test bundle, in the build products directory.
+    static func binary() throws -> URL {
+        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("kvmnet-diag")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw CLIError(message: "kvmnet-diag not found next to the test bundle (\(dir.path)); build the package first")
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    static var fixture: String { FixtureFiles.path(SnapshotFixtureTests.file) }
+
+    @Test func vlanMismatchFromSavedSnapshotExitsOne() throws {
+        let result = try Self.run(["diagnose", "vm1", "vm2", "--from", Self.fixture])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "FAIL  vm1 cannot reach vm2: vm1 is in VLAN 10 and vm2 in VLAN 20 on bond0, so they share no L2 segment")
+        #expect(lines.contains("  vm1 vnet0 -- brvlan-10 -- bond0.10 [vlan 10]  X  bond0.20 [vlan 20] -- brvlan-20 -- vnet1 vm2"))
+        #expect(lines.contains("FAIL  path.vlan_mismatch  vm1 -> vm2"))
+        #expect(lines.contains("      evidence: /sys/class/net/vnet0/master  master = brvlan-10"))
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+
+    @Test func jsonFromSavedSnapshot() throws {
+        let result = try Self.run(["vm1", "vm2", "--json", "--from", Self.fixture])
+        #expect(result.status == 1)
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let findings = try #require(json?["findings"] as? [[String: Any]])
+        #expect(findings.first?["check"] as? String == "path.vlan_mismatch")
+        #expect((json?["path"] as? [String: Any])?["rendered"] as? String
+                == "vm1 vnet0 -- brvlan-10 -- bond0.10 [vlan 10]  X  bond0.20 [vlan 20] -- brvlan-20 -- vnet1 vm2")
+    }
+
+    @Test func wholeHostFromSnapshotIsCleanAndUsageErrorsAre64() throws {
+        let clean = try Self.run(["--from", Self.fixture])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.hasPrefix("OK  No problems found on kvm1"))
+        #expect(try Self.run(["diagnose", "vm1", "--from", Self.fixture]).status == 64)
+        #expect(try Self.run(["diagnose", "vm1", "vm9", "--from", Self.fixture]).status == 64)
+        #expect(try Self.run(["diagnose", "--from", "/nonexistent/snapshot.json"]).status == 64)
+        #expect(try Self.run(["--from", Self.fixture, "--no-netlink"]).status == 64)
+    }
+}

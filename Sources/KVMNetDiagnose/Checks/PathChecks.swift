@@ -82,7 +82,7 @@ enum PathChecks {
             let bridges = ctx.sortedBridges.filter { lonely.contains($0.name) }
             return .ran([Finding(
                 check: "path.different_bridges", severity: .fail, subject: subject(a, b),
-                explanation: "\(an) is on \(a.bridge ?? "?") and \(bn) on \(b.bridge ?? "?"), and \(lonely.joined(separator: " and ")) \(lonely.count == 1 ? "has" : "have") no uplink, so \(lonely.count == 1 ? "its" : "their") segment ends inside the host. No frame crosses between the two bridges.",
+                explanation: "\(an) is on \(a.bridge ?? "?") and \(bn) on \(b.bridge ?? "?"), and \(lonely.joined(separator: " and ")) \(lonely.count == 1 ? "has" : "have") no uplink, so \(lonely.count == 1 ? "its segment ends" : "their segments end") inside the host. No frame crosses between the two bridges.",
                 evidence: evidence + bridges.map(ctx.evidence.bridgePorts),
                 fix: moveFix, devices: Array(a.devices.union(b.devices)).sorted())])
         case .differentTrunks:

@@ -88,6 +88,22 @@ import Testing
         #expect(snapshot.topology.bridge(containing: "vnet0")?.name == "brvlan-10")
     }
 
+    @Test func factsAroundTheAgentsModelWithFDBMoves() throws {
+        let (root, options) = try tree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var topology = Topology()
+        topology.links["br0"] = Link(name: "br0", kind: .bridge, operState: .up, addresses: ["10.0.0.1/24"])
+        topology.bridges["br0"] = Bridge(name: "br0", stpEnabled: false)
+        let snapshot = SnapshotCollector(options: options).collect(
+            around: topology, topologySources: ["netlink", "procfs"], addressSource: "netlink",
+            fdbMoves: ["br0": 40], fdbMovesWindowSeconds: 60)
+        #expect(snapshot.topology == topology)
+        #expect(snapshot.facts.domains.map(\.name) == ["vm1"])
+        #expect(snapshot.fdbMoves == ["br0": 40])
+        let report = snapshot.report()
+        #expect(report.findings("bridge.mac_flapping").first?.explanation.hasPrefix("br0 saw 40 MAC moves between ports in 60 s.") == true)
+    }
+
     @Test func failedNetlinkFallsBackToSysfsAndIsReported() throws {
         let (root, options) = try tree()
         defer { try? FileManager.default.removeItem(at: root) }

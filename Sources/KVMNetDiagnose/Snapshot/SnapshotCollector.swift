@@ -32,10 +32,29 @@ public struct SnapshotCollector: Sendable {
         self.netlink = netlink
     }
 
+    /// Reads the topology and everything else from the live host.
     public func collect() -> DiagSnapshot {
         var errors: [SourceError] = []
-        var (topology, sources, addressSource) = readTopology(&errors)
+        let (topology, sources, addressSource) = readTopology(&errors)
+        return collect(around: topology, topologySources: sources, addressSource: addressSource, errors: errors)
+    }
 
+    /// Reads the host facts around a topology the caller already has: the agent's
+    /// `/diagnose` passes its in-memory model and its FDB move counters, so that
+    /// `diagnose(_:request:)` answers exactly as `kvmnet-diag` would.
+    /// - Parameters:
+    ///   - topology: the model; its links' addresses are used when `addressSource` is given.
+    ///   - topologySources: where it came from (`["netlink", "procfs"]` for the agent).
+    ///   - addressSource: where `Link.addresses` came from; `nil` reads them from procfs.
+    ///   - errors: read errors already met (they make the data incomplete).
+    ///   - fdbMoves: MAC moves per bridge over `fdbMovesWindowSeconds`, for `bridge.mac_flapping`.
+    public func collect(
+        around topology: Topology, topologySources: [String], addressSource: String?,
+        errors: [SourceError] = [], fdbMoves: [String: UInt64]? = nil, fdbMovesWindowSeconds: Double? = nil
+    ) -> DiagSnapshot {
+        var topology = topology
+        var errors = errors
+        var addressSource = addressSource
         let procNet = ProcNetReader(procfsRoot: options.procfsRoot)
         let routes = procNet.routes()
         if let error = routes.error { errors.append(error) }
@@ -57,10 +76,10 @@ public struct SnapshotCollector: Sendable {
             routesPath: routes.path, neighbours: procNet.neighbours(), addressSource: addressSource)
         return DiagSnapshot(
             takenAt: Date().ISO8601Format(), hostname: HostIdentity.hostname,
-            runningAsRoot: HostIdentity.isRoot, topologySources: sources,
+            runningAsRoot: HostIdentity.isRoot, topologySources: topologySources,
             procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot, topology: topology,
             facts: facts, files: libvirt.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
-            errors: errors)
+            errors: errors, fdbMoves: fdbMoves, fdbMovesWindowSeconds: fdbMovesWindowSeconds)
     }
 
     /// The topology, the sources it came from, and where addresses came from (`nil`:

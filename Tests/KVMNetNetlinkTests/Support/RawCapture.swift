@@ -28,8 +28,8 @@ final class RawEventRecorder {
 }
 
 /// One dump's raw messages.
-func rawDump(_ request: RouteRequest) throws -> [[UInt8]] {
-    let socket = try RouteSocket()
+func rawDump(_ request: RouteRequest, messageBufferSize: Int = 32 * 1024) throws -> [[UInt8]] {
+    let socket = try RouteSocket(messageBufferSize: messageBufferSize)
     return try socket.dump(request, onDecodeError: { _ in }) { m throws(NetlinkDecodeError) in m.bytes }
 }
 

@@ -187,8 +187,8 @@ struct LiveKernelTests {
                 attempts += 1
                 guard let d = try? ns.run({ try NetlinkTopologyDump.dump() }) else { return false }
                 fresh = d
-                let expected = Self.withoutAddresses(TopologyBuilder.build(links: d.links, fdb: FDBCounts(tallying: d.fdb)))
-                let actual = Self.withoutAddresses(state.snapshot().topology)
+                let expected = TopologyBuilder.build(links: d.links, fdb: FDBCounts(tallying: d.fdb))
+                let actual = state.snapshot().topology
                 if attempts == 50, ProcessInfo.processInfo.environment["KVMNET_DEBUG"] == "1" {
                     for (k, v) in expected.links where actual.links[k] != v { print("DIFF link \(k): kernel \(v) state \(String(describing: actual.links[k]))") }
                     for (k, v) in expected.bridges where actual.bridges[k] != v { print("DIFF bridge \(k): kernel \(v.ports.filter { $0.state != .forwarding }) state \(String(describing: actual.bridges[k]?.ports.filter { $0.state != .forwarding }))") }
@@ -246,6 +246,36 @@ struct LiveKernelTests {
         }
     }
 
+    /// Link events carry no addresses; the monitor's updates do, and follow changes.
+    @Test func addressesFollowTheKernel() throws {
+        try withTestNamespace { ns in
+            try ns.disableIPv6()
+            try ns.ipBatch(["link add br0 type bridge", "link set br0 up", "addr add 10.1.0.1/24 dev br0"])
+            let state = HostState()
+            let recorder = MonitorRecorder()
+            let monitor = NetlinkMonitor(onChange: { recorder.record($0); state.apply($0) },
+                                         onEvent: { recorder.recordEvent($0) }, onOverrun: { recorder.recordOverrun() })
+            defer { monitor.stop() }
+            try ns.run { try monitor.start(afterSubscribing: { state.resync(try NetlinkTopologyDump.dump(), reason: .initial) }) }
+            #expect(state.snapshot().topology.links["br0"]?.addresses == ["10.1.0.1/24"])
+
+            // A link event (MTU) keeps the addresses.
+            try ns.ip("link", "set", "br0", "mtu", "1400")
+            #expect(waitUntil(timeout: 5) { recorder.lastUpdate(of: "br0")?.link.mtu == 1400 })
+            #expect(state.snapshot().topology.links["br0"]?.addresses == ["10.1.0.1/24"])
+
+            try ns.ip("addr", "add", "10.1.1.1/16", "dev", "br0")
+            #expect(waitUntil(timeout: 5) {
+                state.snapshot().topology.links["br0"]?.addresses == ["10.1.0.1/24", "10.1.1.1/16"]
+            })
+            try ns.ip("addr", "del", "10.1.0.1/24", "dev", "br0")
+            #expect(waitUntil(timeout: 5) { state.snapshot().topology.links["br0"]?.addresses == ["10.1.1.1/16"] })
+            #expect((recorder.snapshot.events["addr"] ?? 0) >= 2)
+            let fresh = try ns.run { try NetlinkTopologyDump.dump() }
+            #expect(state.snapshot().topology.links["br0"] == TopologyBuilder.build(links: fresh.links).links["br0"])
+        }
+    }
+
     @Test func startingTwiceIsAnError() throws {
         try withTestNamespace { ns in
             let monitor = NetlinkMonitor(onChange: { _ in }, onOverrun: {})
@@ -258,12 +288,5 @@ struct LiveKernelTests {
             try ns.run { try monitor.start() }
             #expect(monitor.isRunning)
         }
-    }
-
-    /// Addresses come only from dumps (events do not carry them): compare the rest.
-    static func withoutAddresses(_ t: Topology) -> Topology {
-        var t = t
-        for k in t.links.keys { t.links[k]?.addresses = [] }
-        return t
     }
 }

@@ -6,29 +6,32 @@ import Synchronization
 /// One subscription of a ``NetlinkMonitor``: the event socket and the loop that reads it.
 ///
 /// Created (and subscribed) on the thread that starts the monitor; from then on only the
-/// monitor thread touches the socket. `thread` is written once, before the session is
-/// published through the monitor's mutex.
+/// monitor thread touches the sockets and the mutable fields. `thread` is written once,
+/// before the session is published through the monitor's mutex.
 final class MonitorSession: @unchecked Sendable {
-    /// `RTNLGRP_LINK`, `RTNLGRP_NEIGH`.
-    static let linkGroup: Int32 = 1
-    static let neighGroup: Int32 = 3
+    /// `RTNLGRP_LINK`, `RTNLGRP_NEIGH`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`.
+    static let groups: [Int32] = [1, 3, 5, 9]
 
     private let socket: RouteSocket
-    /// For re-reading one link after a bridge port notification (same namespace).
+    /// For re-reading links and addresses (same namespace as `socket`).
     private let requests: RouteSocket
     private let wake: WakeupEvent
     private let handlers: MonitorHandlers
     private let stopping = Atomic<Bool>(false)
     let grantedReceiveBufferSize: Int
     var thread: NativeThread?
-    /// The changes decoded from the datagram being read (monitor thread only).
+
+    /// The changes decoded from the datagram being read.
     private var batch: [TopologyChange] = []
-    /// Bridge ports whose `AF_BRIDGE` notification asks for a re-read (monitor thread only).
+    /// Bridge ports whose `AF_BRIDGE` notification asks for a re-read.
     private var portsToRefresh: [Int32] = []
+    /// Set by address events: re-read the addresses once the queue is empty.
+    private var addressesChanged = false
+    private var addressBook = AddressBook()
 
     init(receiveBufferSize: Int, handlers: MonitorHandlers) throws(NetlinkError) {
         let socket = try RouteSocket()
-        try socket.subscribe([Self.linkGroup, Self.neighGroup])
+        try socket.subscribe(Self.groups)
         try socket.setReceiveBufferSize(receiveBufferSize)
         try socket.setNonBlocking()
         self.socket = socket
@@ -36,6 +39,8 @@ final class MonitorSession: @unchecked Sendable {
         self.wake = try WakeupEvent()
         self.handlers = handlers
         self.grantedReceiveBufferSize = socket.receiveBufferSize
+        // After subscribing: an address change from now on is also an event.
+        _ = try addressBook.reload(using: requests, onDecodeError: handlers.onDecodeError)
     }
 
     /// Asks the loop to end; it does after the handler running now returns.
@@ -48,16 +53,7 @@ final class MonitorSession: @unchecked Sendable {
 
     /// The monitor thread's loop: wait for the socket or the stop signal, then drain.
     func run() {
-        let handlers = self.handlers
-        socket.sink.handle = { [unowned self] m in
-            if let group = Self.group(of: m.type) { handlers.onEvent(group) }
-            if let port = LinkMessageDecoder.bridgePortNotification(m) { self.portsToRefresh.append(port) }
-            do throws(NetlinkDecodeError) {
-                if let c = try NetlinkMessageDecoder.change(from: m) { self.batch.append(c) }
-            } catch {
-                handlers.onDecodeError(error)
-            }
-        }
+        socket.sink.handle = { [unowned self] m in self.receive(m) }
         var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
         while !shouldStop {
@@ -76,7 +72,23 @@ final class MonitorSession: @unchecked Sendable {
         socket.sink.handle = { _ in }
     }
 
-    /// Reads datagrams until none is left, delivering one batch per datagram.
+    /// One message of the datagram being read.
+    private func receive(_ m: MessageView) {
+        if let group = Self.group(of: m.type) { handlers.onEvent(group) }
+        if m.type == RouteMessageType.newAddr || m.type == RouteMessageType.delAddr {
+            addressesChanged = true
+            return
+        }
+        if let port = LinkMessageDecoder.bridgePortNotification(m) { portsToRefresh.append(port) }
+        do throws(NetlinkDecodeError) {
+            if let c = try NetlinkMessageDecoder.change(from: m) { batch.append(c) }
+        } catch {
+            handlers.onDecodeError(error)
+        }
+    }
+
+    /// Reads datagrams until none is left, delivering one batch per datagram; then
+    /// delivers the links whose addresses changed.
     private func drain() {
         // Bounded, so that a stop request is seen during an endless burst.
         for _ in 0..<256 {
@@ -84,12 +96,14 @@ final class MonitorSession: @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
             portsToRefresh.removeAll(keepingCapacity: true)
             let rc = socket.receiveOnce()
-            refreshPorts()
-            if !batch.isEmpty { handlers.onChange(batch) }
+            var seen: Set<Int32> = []
+            for index in portsToRefresh where seen.insert(index).inserted { batch += fetch(index) }
+            deliver(&batch)
             switch rc {
             case 0, -NLE_INTR:
                 continue
             case -NLE_AGAIN:
+                refreshAddresses()
                 return
             case -NLE_NOMEM:
                 // ENOBUFS: the kernel dropped messages; the socket goes on working.
@@ -100,21 +114,39 @@ final class MonitorSession: @unchecked Sendable {
                 return
             }
         }
+        refreshAddresses()
     }
 
-    /// Re-reads the links named by `AF_BRIDGE` port notifications and adds their full,
-    /// current state to the batch. The port state in the device-level message goes stale
-    /// otherwise: STP moves a port from listening to learning to forwarding with no
-    /// `AF_UNSPEC` message at all. A port that vanished meanwhile is skipped (its
-    /// `RTM_DELLINK` follows).
-    private func refreshPorts() {
-        var seen: Set<Int32> = []
-        for index in portsToRefresh where seen.insert(index).inserted {
-            let updates = try? requests.dump(.link(index: index), attempts: 1, onDecodeError: handlers.onDecodeError) {
-                m throws(NetlinkDecodeError) in try LinkMessageDecoder.change(from: m)
-            }
-            batch += updates ?? []
+    private func deliver(_ changes: inout [TopologyChange]) {
+        guard !changes.isEmpty else { return }
+        addressBook.fill(&changes)
+        handlers.onChange(changes)
+    }
+
+    /// The full, current state of one link (`RTM_GETLINK`); nothing if it vanished
+    /// meanwhile (its `RTM_DELLINK` follows).
+    ///
+    /// Used after `AF_BRIDGE` port notifications: STP moves a port from listening to
+    /// learning to forwarding with no device-level (`AF_UNSPEC`) message at all, so the
+    /// port state would go stale otherwise.
+    private func fetch(_ index: Int32) -> [TopologyChange] {
+        let updates = try? requests.dump(.link(index: index), attempts: 1, onDecodeError: handlers.onDecodeError) {
+            m throws(NetlinkDecodeError) in try LinkMessageDecoder.change(from: m)
         }
+        return updates ?? []
+    }
+
+    /// After address events: re-reads all addresses (one dump, the kernel's order) and
+    /// delivers the links whose list changed.
+    private func refreshAddresses() {
+        guard addressesChanged, !shouldStop else { return }
+        guard let changed = try? addressBook.reload(using: requests, onDecodeError: handlers.onDecodeError) else {
+            return  // Stays flagged: tried again after the next datagram.
+        }
+        addressesChanged = false
+        var updates: [TopologyChange] = []
+        for index in changed.sorted() { updates += fetch(Int32(truncatingIfNeeded: index)) }
+        deliver(&updates)
     }
 
     /// Empties the receive queue, then lets the owner re-dump; retries until the owner's
@@ -125,11 +157,13 @@ final class MonitorSession: @unchecked Sendable {
     /// A dump taken with the queue still full could thus miss changes made during the dump
     /// whose events are dropped silently. Emptying the queue first re-arms the report, and
     /// the queued messages are older than the dump that follows, which supersedes them.
+    /// Address events may have been lost too: the address book is re-read first.
     private func overrun() {
         var delayMs: Int32 = 50
         while !shouldStop {
             discardQueued()
             if shouldStop { return }
+            addressesChanged = (try? addressBook.reload(using: requests, onDecodeError: handlers.onDecodeError)) == nil
             do {
                 try handlers.onOverrun()
                 return
@@ -145,10 +179,10 @@ final class MonitorSession: @unchecked Sendable {
     /// Reads and drops everything queued (counting it per group).
     private func discardQueued() {
         let handlers = self.handlers
-        let decode = socket.sink.handle
         socket.sink.handle = { m in
             if let group = Self.group(of: m.type) { handlers.onEvent(group) }
         }
+        defer { socket.sink.handle = { [unowned self] m in self.receive(m) } }
         var discarded = 0
         while !shouldStop, discarded < 1_000_000 {
             let rc = socket.receiveOnce()
@@ -156,7 +190,6 @@ final class MonitorSession: @unchecked Sendable {
             if rc != 0 && rc != -NLE_NOMEM && rc != -NLE_INTR { break }
             discarded += 1
         }
-        socket.sink.handle = decode
     }
 
     /// Sleeps, waking early when the monitor is asked to stop.
@@ -170,6 +203,7 @@ final class MonitorSession: @unchecked Sendable {
         switch type {
         case RouteMessageType.newLink, RouteMessageType.delLink: return "link"
         case RouteMessageType.newNeigh, RouteMessageType.delNeigh: return "neigh"
+        case RouteMessageType.newAddr, RouteMessageType.delAddr: return "addr"
         default: return nil
         }
     }

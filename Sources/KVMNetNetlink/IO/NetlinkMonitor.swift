@@ -3,8 +3,9 @@ import Glibc
 import KVMNetModel
 import Synchronization
 
-/// Follows the kernel's link and neighbour events (`RTNLGRP_LINK`, `RTNLGRP_NEIGH`) on
-/// its own thread and hands them over decoded.
+/// Follows the kernel's link, neighbour and address events (`RTNLGRP_LINK`,
+/// `RTNLGRP_NEIGH`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`) on its own thread and
+/// hands them over decoded.
 ///
 /// ## Lifecycle
 /// ```swift
@@ -27,7 +28,7 @@ import Synchronization
 /// - `onChange` gets the changes decoded from one `recv` (one datagram); messages that
 ///   are not about devices or a bridge FDB (ARP/ND neighbours, the bridge's `AF_BRIDGE`
 ///   port notifications, device-own `NTF_SELF` addresses) produce no change.
-/// - `onEvent(group)` is called once per message received, with `link` or `neigh`.
+/// - `onEvent(group)` is called once per message received, with `link`, `neigh` or `addr`.
 /// - `onOverrun` is called when the kernel dropped events because the receive buffer
 ///   was full (`recv` failed with `ENOBUFS`, libnl `NLE_NOMEM`). The state is then
 ///   unknown: re-dump inside the handler. Before calling it the monitor empties the
@@ -38,6 +39,12 @@ import Synchronization
 ///   before everything after. If the handler throws (the dump failed), the monitor
 ///   empties the queue again and calls it again after 50 ms, 100 ms, ... up to 5 s.
 /// - `onDecodeError` gets messages that do not decode; they are skipped.
+///
+/// ## Addresses
+/// Link messages carry no IP addresses. The monitor keeps every link's addresses (read
+/// when it subscribes, re-read after address events and overruns) and sets
+/// ``Link/addresses`` in each update it delivers, as ``NetlinkTopologyDump`` does; when a
+/// link's addresses change it delivers that link again, re-read (`RTM_GETLINK`).
 ///
 /// ## Bridge port states
 /// The bridge announces STP port state changes (listening, learning, forwarding,
@@ -62,7 +69,7 @@ public final class NetlinkMonitor: Sendable {
     ///     takes CAP_NET_ADMIN (`SO_RCVBUFFORCE`); otherwise the kernel caps it. Small
     ///     values make overruns likely (tests use that).
     ///   - onChange: decoded changes of one receive.
-    ///   - onEvent: the multicast group (`link`, `neigh`) of each message received.
+    ///   - onEvent: the multicast group (`link`, `neigh`, `addr`) of each message received.
     ///   - onOverrun: events were lost; re-dump, and throw if that failed (it is retried).
     ///   - onDecodeError: a message was skipped because it does not decode.
     public init(

@@ -14,8 +14,20 @@ import Testing
         #expect(finding.evidence.first?.file == "/sys/class/net/brvlan-20/operstate")
     }
 
-    @Test func downQuietWhenUp() throws {
-        #expect(try Lab.kvmLayout().snapshot().report().findings("bridge.down").isEmpty)
+    @Test func downFiresWhenAllPortsAreDown() throws {
+        var host = try Lab.kvmLayout()
+        host.topology.links["brvlan-20"]?.operState = .down
+        let finding = try #require(host.snapshot().report().findings("bridge.down").first)
+        #expect(finding.explanation.hasPrefix("brvlan-20 is down because none of its ports is up"))
+    }
+
+    @Test func downQuietWhenUpOrWithoutPorts() throws {
+        var host = try Lab.kvmLayout()
+        #expect(host.snapshot().report().findings("bridge.down").isEmpty)
+        // libvirt's virbr0 with no guest: admin up, no carrier, no ports.
+        host.bridge("virbr0", ports: [], addresses: ["192.168.122.1/24"])
+        host.topology.links["virbr0"]?.operState = .down
+        #expect(host.snapshot().report().findings("bridge.down").isEmpty)
     }
 
     @Test func noUplinkFiresForBridgeOfTapsOnly() throws {

@@ -11,7 +11,10 @@ enum BridgeChecks {
         .ran(ctx.sortedBridges.compactMap { bridge in
             guard let link = ctx.topology.links[bridge.name] else { return nil }
             let adminDown = link.adminUp == false
-            let operDown = link.operState == .down || link.operState == .lowerlayerdown || link.operState == .notpresent
+            // A bridge without ports has no carrier by design (libvirt's virbr0 with no guest
+            // running): only a bridge whose ports are all down is broken.
+            let operDown = !bridge.ports.isEmpty
+                && (link.operState == .down || link.operState == .lowerlayerdown || link.operState == .notpresent)
             guard adminDown || operDown else { return nil }
             var evidence = [ctx.evidence.link(bridge.name, .operState, link.operState.rawValue)]
             if adminDown { evidence.append(ctx.evidence.link(bridge.name, .flags, "IFF_UP not set")) }

@@ -60,6 +60,14 @@ import Testing
         #expect(report.verdict.hasPrefix("vm5 cannot reach vm1: vm5's tap vnet5 is on no bridge"))
     }
 
+    @Test func endpointThatIsTheBridgeUplinkAppearsOnce() throws {
+        let report = try Lab.kvmLayout().snapshot().report(.path(from: "bond0.10", to: "vm3"))
+        #expect(report.path?.rendered == "bond0.10 -- brvlan-10 -- vnet2 vm3")
+        let apart = try Lab.kvmLayout().snapshot().report(.path(from: "bond0.10", to: "vm2"))
+        #expect(apart.path?.relation == .vlanMismatch)
+        #expect(apart.path?.rendered == "bond0.10 -- brvlan-10  X  bond0.20 [vlan 20] -- brvlan-20 -- vnet1 vm2")
+    }
+
     @Test func hopLabels() {
         #expect(Hop(kind: .endpoint, name: "vnet0", domain: "vm1").label() == "vm1 vnet0")
         #expect(Hop(kind: .endpoint, name: "vnet1", domain: "vm2").label(reversed: true) == "vnet1 vm2")

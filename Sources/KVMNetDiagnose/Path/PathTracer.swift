@@ -39,10 +39,16 @@ public struct PathTracer: Sendable {
         guard let bridgeName, let bridge = topology.bridges[bridgeName] else {
             return [Chain(endpoint: endpoint, hops: hops)]
         }
-        let uplinks = bridge.ports.map(\.name).filter(context.isUplink).sorted()
+        var uplinks = bridge.ports.map(\.name).filter(context.isUplink).sorted()
+        if uplinks.contains(device) { uplinks = [device] }  // the endpoint is the uplink itself
         guard !uplinks.isEmpty else { return [Chain(endpoint: endpoint, hops: hops, bridge: bridgeName)] }
         return uplinks.map { uplink in
             var chain = walkDown(from: uplink, endpoint: endpoint, hops: hops)
+            if uplink == device, chain.hops.count > hops.count {
+                // Its own hop is already the endpoint's: keep the endpoint, drop the repeat.
+                chain.hops[0].vlanID = chain.hops[hops.count].vlanID
+                chain.hops.remove(at: hops.count)
+            }
             chain.bridge = bridgeName
             chain.uplink = uplink
             return chain

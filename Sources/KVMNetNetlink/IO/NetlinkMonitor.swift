@@ -124,6 +124,9 @@ public final class NetlinkMonitor: Sendable {
         if let t = s.thread, !t.isCurrent { t.join() }
     }
 
+    /// The monitor thread, while running (tests interrupt it with signals).
+    var threadID: pthread_t? { session.withLock { $0?.thread?.id } }
+
     /// Whether the monitor thread runs.
     public var isRunning: Bool { session.withLock { $0 != nil } }
 

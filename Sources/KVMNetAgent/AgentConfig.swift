@@ -11,6 +11,8 @@ public struct AgentConfig: Sendable {
     public var netlink: Bool = true
     /// Re-read of the trees in no-netlink mode, and of /proc/net/bonding in netlink mode.
     public var rescanIntervalSeconds: Double = 10
+    /// exporter-toolkit web config file (TLS, basic auth); `nil`: plain HTTP, no auth.
+    public var webConfigFile: String?
     public var version: String = KVMNetVersion.current
 
     public init() {}

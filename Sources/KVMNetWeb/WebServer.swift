@@ -23,15 +23,20 @@ public final class WebServer: Sendable {
     private let handler: WebHandler
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
+    /// TLS, basic auth and headers from `--web.config.file`; `nil`: plain HTTP, no auth.
+    public let security: WebSecurity?
 
     /// - Parameters:
     ///   - listenAddress: `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses).
-    public init(listenAddress: String, logger: Logger, handler: @escaping WebHandler) throws {
+    ///   - webConfigFile: an exporter-toolkit web config file; it is loaded now (a
+    ///     ``WebConfigError`` if it does not load) and watched for changes.
+    public init(listenAddress: String, webConfigFile: String? = nil, logger: Logger, handler: @escaping WebHandler) throws {
         let (h, p) = try Self.parse(listenAddress)
         self.host = h
         self.port = p
         self.handler = handler
         self.logger = logger
+        self.security = try webConfigFile.map { path throws(WebConfigError) in try WebSecurity(configFile: path, logger: logger) }
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
@@ -51,14 +56,32 @@ public final class WebServer: Sendable {
     public func start() async throws -> (channel: Channel, port: Int) {
         let handler = self.handler
         let logger = self.logger
+        let security = self.security
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                let overTLS: Bool
+                switch security?.setupConnection() {
+                case nil, .plain?:
+                    overTLS = false
+                case .tls(let tlsHandler)?:
+                    do {
+                        try channel.pipeline.syncOperations.addHandler(tlsHandler)
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                    overTLS = true
+                case .refuse(let error)?:
+                    // Plain HTTP that answers every request with 500 (as exporter-toolkit
+                    // does); a TLS client fails its handshake. Nothing is served.
+                    logger.debug("the web config does not load: refusing requests", metadata: ["error": "\(error)"])
+                    overTLS = false
+                }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandlers([
                         HTTPResponseCompressor(),
-                        HTTPRequestRouter(handler: handler, logger: logger),
+                        HTTPRequestRouter(handler: handler, logger: logger, security: security, overTLS: overTLS),
                     ])
                 }
             }
@@ -72,6 +95,9 @@ public final class WebServer: Sendable {
             channel = try await bootstrap.bind(host: "0.0.0.0", port: port).get()
         }
         let bound = channel.localAddress?.port ?? port
+        if let security {
+            logger.info("web config", metadata: ["file": "\(security.path)", "settings": "\(security.summary)"])
+        }
         return (channel, bound)
     }
 
@@ -88,11 +114,15 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
 
     private let handler: WebHandler
     private let logger: Logger
+    private let security: WebSecurity?
+    private let overTLS: Bool
     private var head: HTTPRequestHead?
 
-    init(handler: @escaping WebHandler, logger: Logger) {
+    init(handler: @escaping WebHandler, logger: Logger, security: WebSecurity? = nil, overTLS: Bool = false) {
         self.handler = handler
         self.logger = logger
+        self.security = security
+        self.overTLS = overTLS
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -115,7 +145,10 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
             query: parts.count > 1 ? String(parts[1]) : "",
             headers: head.headers.map { ($0.name, $0.value) })
         var response: WebResponse
-        if head.method != .GET && head.method != .HEAD {
+        let admission = security?.admit(request, overTLS: overTLS)
+        if let refusal = admission?.refusal {
+            response = refusal
+        } else if head.method != .GET && head.method != .HEAD {
             response = WebResponse(status: 405, contentType: "text/plain; charset=utf-8", text: "405 method not allowed\n",
                                    headers: [("Allow", "GET, HEAD")])
         } else {
@@ -125,8 +158,9 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
         for (n, v) in response.headers { headers.add(name: n, value: v) }
-        let keepAlive = head.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        for (n, v) in admission?.headers ?? [] { headers.replaceOrAdd(name: n, value: v) }
+        let keepAlive = head.isKeepAlive && !response.headers.contains { $0.name == "Connection" && $0.value == "close" }
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: response.status),
                                             headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)

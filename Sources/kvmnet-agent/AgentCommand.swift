@@ -13,6 +13,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on: HOST:PORT, [IPv6]:PORT or :PORT.")
     var listenAddress = ":\(AgentConfig.defaultPort)"
 
+    @Option(name: .customLong("web.config.file"), help: ArgumentHelp(
+        "Prometheus exporter-toolkit web config file: TLS and basic authentication; re-read when it changes.",
+        valueName: "file"))
+    var webConfigFile: String?
+
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
 
@@ -53,6 +58,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.sysfsRoot = sysfs
         config.netlink = !noNetlink
         config.rescanIntervalSeconds = scanInterval
+        config.webConfigFile = webConfigFile
         let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"))
         try await agent.run()
     }

@@ -25,9 +25,9 @@ import Synchronization
 ///
 /// ## Handlers
 /// All handlers run on the monitor thread, one at a time, in kernel order:
-/// - `onChange` gets the changes decoded from one `recv` (one datagram); messages that
-///   are not about devices or a bridge FDB (ARP/ND neighbours, the bridge's `AF_BRIDGE`
-///   port notifications, device-own `NTF_SELF` addresses) produce no change.
+/// - `onChange` gets the changes decoded from one `recv` (one datagram), plus the links
+///   re-read because of it (see below); messages that are not about devices or a bridge
+///   FDB (ARP/ND neighbours, device-own `NTF_SELF` addresses) produce no change.
 /// - `onEvent(group)` is called once per message received, with `link`, `neigh` or `addr`.
 /// - `onOverrun` is called when the kernel dropped events because the receive buffer
 ///   was full (`recv` failed with `ENOBUFS`, libnl `NLE_NOMEM`). The state is then
@@ -56,7 +56,8 @@ import Synchronization
 /// `EINTR` from `poll` and `recvmsg` is retried. The socket lives in the network namespace
 /// of the thread that calls ``start(afterSubscribing:)``.
 public final class NetlinkMonitor: Sendable {
-    /// 4 MiB: room for a burst of about 4,000 link events, or 20,000 FDB events.
+    /// 4 MiB. Without CAP_NET_ADMIN the kernel caps it at `net.core.rmem_max`
+    /// (212,992 bytes on a default Debian).
     public static let defaultReceiveBufferSize = 4 << 20
 
     /// Requested kernel receive buffer for the event socket, in bytes.

@@ -54,8 +54,8 @@ let package = Package(
         .target(
             name: "KVMNetAgent",
             dependencies: [
-                "KVMNetModel", "KVMNetProcfs", "KVMNetState",
-                "KVMNetMetrics", "KVMNetWeb",
+                "KVMNetModel", "KVMNetProcfs", "KVMNetNetlink", "KVMNetState",
+                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

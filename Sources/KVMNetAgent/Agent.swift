@@ -17,6 +17,7 @@ public final class Agent: Sendable {
     public let state: HostState
     let logger: Logger
     let renderer: MetricsRenderer
+    let fdbMoveWindow = FDBMoveWindow()
 
     public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
         self.config = config
@@ -38,6 +39,8 @@ public final class Agent: Sendable {
         case "/":
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
                                text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))
+        case "/diagnose":
+            return diagnoseResponse(request)
         case "/-/healthy", "/-/ready":
             return WebResponse(status: 200, contentType: "text/plain; charset=utf-8", text: "OK\n")
         default:
@@ -57,6 +60,12 @@ public final class Agent: Sendable {
         state.setBondSupplements(result.bondSupplements)
         state.setVLANSupplements(result.vlanSupplements)
         state.resync(result.dump, fdbKnown: result.fdbKnown, reason: reason)
+        sampleFDBMoves()
+    }
+
+    /// Samples the MAC-move counters for `/diagnose`'s window.
+    func sampleFDBMoves() {
+        fdbMoveWindow.record(state.snapshot().counters.fdbMoves, at: unixTimeNow())
     }
 
     /// Re-reads `/proc/net/bonding/<bond>` for the given bonds (what netlink lacks).

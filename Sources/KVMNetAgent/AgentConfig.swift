@@ -13,6 +13,12 @@ public struct AgentConfig: Sendable {
     public var rescanIntervalSeconds: Double = 10
     /// exporter-toolkit web config file (TLS, basic auth); `nil`: plain HTTP, no auth.
     public var webConfigFile: String?
+    /// Where running (and defined) libvirt domains' XML is read, for `/diagnose`.
+    public var libvirtDirectories: [String] = ["/run/libvirt/qemu", "/etc/libvirt/qemu"]
+    /// ifcfg files (RHEL-style network scripts), for `/diagnose`.
+    public var ifcfgDirectory: String = "/etc/sysconfig/network-scripts"
+    /// Kernel receive buffer of the netlink event socket (bytes).
+    public var netlinkReceiveBufferSize: Int = 4 << 20
     public var version: String = KVMNetVersion.current
 
     public init() {}

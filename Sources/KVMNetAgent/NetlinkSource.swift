@@ -1,18 +1,64 @@
+import KVMNetNetlink
 import KVMNetState
 
 extension Agent {
-    /// Live source: netlink events through libnl-3, with procfs for what netlink lacks.
-    /// Until the netlink monitor is wired, the trees are re-read at the rescan interval.
+    /// Live source: rtnetlink events through libnl-3, applied to the state as they come;
+    /// procfs only for what netlink lacks (slave speed and duplex, churn, LACPDU details),
+    /// re-read when a bond or one of its slaves changes and at the rescan interval.
+    ///
+    /// The initial dump is taken after subscribing, so no event falls between the two;
+    /// after a socket overrun everything is dumped again and reconciled
+    /// (``HostState/resync(_:fdbKnown:reason:)`` with `.overrun`).
     func startNetlink() throws -> @Sendable () -> Void {
-        scanTrees(reason: .initial)
+        let state = self.state
+        let logger = self.logger
+        let monitor = NetlinkMonitor(
+            receiveBufferSize: config.netlinkReceiveBufferSize,
+            onChange: { [self] changes in
+                state.apply(changes)
+                let bonds = state.takeChangedBonds()
+                if !bonds.isEmpty { refreshBondProcfs(bonds) }
+            },
+            onEvent: { group in state.recordNetlinkEvents(group: group) },
+            onOverrun: { [self] in
+                logger.warning("netlink socket overrun: events were lost, re-reading the kernel's state")
+                resyncFromNetlink(reason: .overrun)
+            },
+            onDecodeError: { error in
+                logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
+                state.recordSourceError("netlink")
+            })
+        try monitor.start(afterSubscribing: { [self] in
+            resyncFromNetlink(reason: .initial)
+            refreshBondProcfs(nil)
+            sampleFDBMoves()
+        })
         let interval = config.rescanIntervalSeconds
         let task = Task.detached { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 if Task.isCancelled { break }
-                scanTrees(reason: .poll)
+                refreshBondProcfs(nil)
+                sampleFDBMoves()
             }
         }
-        return { task.cancel() }
+        return {
+            task.cancel()
+            monitor.stop()
+        }
+    }
+
+    /// Dumps links, FDB and addresses and replaces the state with them.
+    func resyncFromNetlink(reason: ResyncReason) {
+        do {
+            let dump = try NetlinkTopologyDump.dump(onDecodeError: { [self] error in
+                logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
+                state.recordSourceError("netlink")
+            })
+            state.resync(dump, fdbKnown: true, reason: reason)
+        } catch {
+            logger.error("netlink dump failed", metadata: ["error": "\(error)"])
+            state.recordSourceError("netlink")
+        }
     }
 }

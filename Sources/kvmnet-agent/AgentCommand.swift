@@ -33,6 +33,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("scan.interval"), help: "Seconds between re-reads of the trees (no-netlink) or of /proc/net/bonding (netlink).")
     var scanInterval: Double = 10
 
+    @Option(name: .customLong("netlink.receive-buffer"), help: "Receive buffer of the netlink event socket, in bytes; a burst larger than it makes the agent re-read the kernel's state.")
+    var netlinkReceiveBuffer: Int = 4 << 20
+
+    @Option(name: .customLong("libvirt-dir"), help: "Directory of libvirt domain XML for /diagnose (repeatable; default /run/libvirt/qemu and /etc/libvirt/qemu).")
+    var libvirtDirs: [String] = []
+
+    @Option(name: .customLong("ifcfg-dir"), help: "Directory of ifcfg files for /diagnose.")
+    var ifcfgDir = "/etc/sysconfig/network-scripts"
+
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel = "info"
 
@@ -42,6 +51,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         guard telemetryPath.hasPrefix("/") else { throw ValidationError("--web.telemetry-path must start with /") }
         guard scanInterval >= 1 else { throw ValidationError("--scan.interval must be at least 1 second") }
+        guard netlinkReceiveBuffer >= 4096 else { throw ValidationError("--netlink.receive-buffer must be at least 4096 bytes") }
     }
 
     func run() async throws {
@@ -59,6 +69,9 @@ struct AgentCommand: AsyncParsableCommand {
         config.netlink = !noNetlink
         config.rescanIntervalSeconds = scanInterval
         config.webConfigFile = webConfigFile
+        config.netlinkReceiveBufferSize = netlinkReceiveBuffer
+        if !libvirtDirs.isEmpty { config.libvirtDirectories = libvirtDirs }
+        config.ifcfgDirectory = ifcfgDir
         let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"))
         try await agent.run()
     }

@@ -160,8 +160,13 @@ struct LiveKernelTests {
                     recorder.recordOverrun()
                     // On the monitor thread, in the socket's namespace, before any later
                     // event. A failed dump throws, and the monitor calls again.
-                    state.resync(try NetlinkTopologyDump.dump(), reason: .overrun)
-                    recorder.recordResync()
+                    do {
+                        state.resync(try NetlinkTopologyDump.dump(), reason: .overrun)
+                        recorder.recordResync()
+                    } catch {
+                        recorder.recordResyncError(error)
+                        throw error
+                    }
                 },
                 onDecodeError: { recorder.recordDecodeError($0) })
             defer { monitor.stop() }
@@ -197,6 +202,8 @@ struct LiveKernelTests {
             }
             #expect(converged)
             let convergedAfter = Date().timeIntervalSince(started)
+            // Stop first: no handler may be half-way when the counters are compared.
+            monitor.stop()
             let snap = state.snapshot()
             #expect(snap.topology.links.count == 2 + 2 * pairs)
             #expect(fresh.links.count == 2 + 2 * pairs)
@@ -207,7 +214,7 @@ struct LiveKernelTests {
             let log = recorder.snapshot
             print("overrun test: \(lines.count) commands in \(String(format: "%.2f", burstSeconds)) s, "
                   + "receive buffer \(monitor.effectiveReceiveBufferSize) B, \(log.events["link"] ?? 0) link and "
-                  + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overrun calls, \(log.resyncs) resyncs, "
+                  + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overrun calls, \(log.resyncs) resyncs (failed: \(log.resyncErrors)), "
                   + "\(log.batches.count) batches; overrun seen after \(String(format: "%.2f", overrunSeen)) s, "
                   + "state equal to a fresh dump after \(String(format: "%.2f", convergedAfter)) s (\(attempts) comparisons)")
         }

@@ -8,6 +8,7 @@ final class MonitorRecorder: Sendable {
         var events: [String: Int] = [:]
         var overruns = 0
         var resyncs = 0
+        var resyncErrors: [String] = []
         var decodeErrors: [String] = []
     }
 
@@ -17,6 +18,7 @@ final class MonitorRecorder: Sendable {
     func recordEvent(_ group: String) { log.withLock { $0.events[group, default: 0] += 1 } }
     func recordOverrun() { log.withLock { $0.overruns += 1 } }
     func recordResync() { log.withLock { $0.resyncs += 1 } }
+    func recordResyncError(_ e: any Error) { log.withLock { $0.resyncErrors.append("\(e)") } }
     func recordDecodeError(_ e: any Error) { log.withLock { $0.decodeErrors.append("\(e)") } }
 
     var snapshot: Log { log.withLock { $0 } }

@@ -171,7 +171,8 @@ struct LiveKernelTests {
                 onDecodeError: { recorder.recordDecodeError($0) })
             defer { monitor.stop() }
             try ns.run { try monitor.start(afterSubscribing: { state.resync(try NetlinkTopologyDump.dump(), reason: .initial) }) }
-            #expect(monitor.effectiveReceiveBufferSize <= 8192)
+            let granted = monitor.effectiveReceiveBufferSize
+            #expect(granted <= 8192)
 
             let pairs = 150
             var lines: [String] = []
@@ -213,7 +214,7 @@ struct LiveKernelTests {
             #expect(recorder.snapshot.decodeErrors.isEmpty)
             let log = recorder.snapshot
             print("overrun test: \(lines.count) commands in \(String(format: "%.2f", burstSeconds)) s, "
-                  + "receive buffer \(monitor.effectiveReceiveBufferSize) B, \(log.events["link"] ?? 0) link and "
+                  + "receive buffer \(granted) B, \(log.events["link"] ?? 0) link and "
                   + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overrun calls, \(log.resyncs) resyncs (failed: \(log.resyncErrors)), "
                   + "\(log.batches.count) batches; overrun seen after \(String(format: "%.2f", overrunSeen)) s, "
                   + "state equal to a fresh dump after \(String(format: "%.2f", convergedAfter)) s (\(attempts) comparisons)")

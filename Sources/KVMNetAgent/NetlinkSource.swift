@@ -22,14 +22,15 @@ extension Agent {
             onEvent: { group in state.recordNetlinkEvents(group: group) },
             onOverrun: { [self] in
                 logger.warning("netlink socket overrun: events were lost, re-reading the kernel's state")
-                resyncFromNetlink(reason: .overrun)
+                // A failed re-dump throws: the monitor drains the socket and retries with backoff.
+                try resyncFromNetlink(reason: .overrun)
             },
             onDecodeError: { error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
                 state.recordSourceError("netlink")
             })
         try monitor.start(afterSubscribing: { [self] in
-            resyncFromNetlink(reason: .initial)
+            try resyncFromNetlink(reason: .initial)
             refreshBondProcfs(nil)
             sampleFDBMoves()
         })
@@ -48,8 +49,9 @@ extension Agent {
         }
     }
 
-    /// Dumps links, FDB and addresses and replaces the state with them.
-    func resyncFromNetlink(reason: ResyncReason) {
+    /// Dumps links, FDB and addresses and replaces the state with them. A failed dump is
+    /// logged, counted and rethrown (the state is left as it was).
+    func resyncFromNetlink(reason: ResyncReason) throws {
         do {
             let dump = try NetlinkTopologyDump.dump(onDecodeError: { [self] error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
@@ -59,6 +61,7 @@ extension Agent {
         } catch {
             logger.error("netlink dump failed", metadata: ["error": "\(error)"])
             state.recordSourceError("netlink")
+            throw error
         }
     }
 }

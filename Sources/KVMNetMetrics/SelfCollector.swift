@@ -19,7 +19,7 @@ public struct SelfCollector: Collector {
         var families = [build, errors]
         if netlink {
             var events = MetricFamily(name: "kvmnet_netlink_events_total", help: "Netlink messages received, by multicast group.", type: .counter)
-            for g in ["link", "neigh"] { events.add([("group", g)], snapshot.counters.netlinkEvents[g] ?? 0) }
+            for g in ["addr", "link", "neigh"] { events.add([("group", g)], snapshot.counters.netlinkEvents[g] ?? 0) }
             var resyncs = MetricFamily(name: "kvmnet_netlink_resyncs_total", help: "Full re-reads of the kernel's state after lost events (socket overrun).", type: .counter)
             resyncs.add([], snapshot.counters.resyncs)
             families += [events, resyncs]

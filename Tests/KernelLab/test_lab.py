@@ -729,3 +729,64 @@ def test_metrics_kvm_layout(kernel):
     assert want[("brvlan-10", "vnet0", "learned")] == 1
     for (br, port, kind), n in want.items():
         assert metric(m, "kvmnet_bridge_fdb_entries", bridge=br, port=port, kind=kind) == n, (br, port, kind)
+
+
+# ---------------------------------------------------------------- kvmnet-diag in the guest
+
+def require_diag(kernel):
+    if not (RESULTS / kernel / "kvm-layout" / "layout" / "diag-vm1-vm2.json").is_file():
+        pytest.skip("no kvmnet-diag sections: kvmnet-diag was not packed into the guest")
+
+
+def diag_report(kernel, scenario, path):
+    return json.loads((RESULTS / kernel / scenario / path).read_text())
+
+
+def findings(report, check):
+    return [f for f in report["findings"] if f["check"] == check]
+
+
+@kernel_param
+def test_diag_vm1_vm2_vlan_mismatch(kernel):
+    """The classic layout: vm1 on brvlan-10, vm2 on brvlan-20; they cannot ping, and
+    kvmnet-diag says why: different VLANs (10 and 20), exit 1."""
+    require_diag(kernel)
+    assert section_rc(kernel, "kvm-layout/layout/diag-vm1-vm2.json") == 1
+    assert section_rc(kernel, "kvm-layout/layout/diag-vm1-vm2.txt") == 1
+    r = diag_report(kernel, "kvm-layout", "layout/diag-vm1-vm2.json")
+    m = findings(r, "path.vlan_mismatch")
+    assert len(m) == 1, [f["check"] for f in r["findings"]]
+    assert m[0]["severity"] == "fail"
+    text = m[0]["explanation"]
+    assert "10" in text and "20" in text, text
+    line = (RESULTS / kernel / "kvm-layout" / "layout" / "diag-vm1-vm2.txt").read_text()
+    assert "vnet0" in line and "vnet1" in line and "[vlan 10]" in line and "[vlan 20]" in line, line
+    assert " X " in line, line
+
+
+@kernel_param
+def test_diag_vm1_vm3_same_bridge_no_path_failure(kernel):
+    require_diag(kernel)
+    r = diag_report(kernel, "kvm-layout", "layout/diag-vm1-vm3.json")
+    bad = [f["check"] for f in r["findings"] if f["check"].startswith("path.") and f["severity"] == "fail"]
+    assert bad == []
+    assert section_rc(kernel, "kvm-layout/layout/diag-vm1-vm3.json") != 1 or \
+        all(not f["check"].startswith(("path.", "vm.", "bridge.")) for f in r["findings"] if f["severity"] == "fail")
+
+
+@kernel_param
+def test_diag_bond_checks_on_real_bonds(kernel):
+    """bond.degraded after the active slave's peer went down, quiet before;
+    bond.lacp_no_partner when the peer is a plain veth, quiet when LACP converged."""
+    require_diag(kernel)
+    before = diag_report(kernel, "ab-failover", "before/diag.json")
+    assert findings(before, "bond.degraded") == []
+    after = diag_report(kernel, "ab-failover", "after-failover/diag.json")
+    d = findings(after, "bond.degraded")
+    assert len(d) == 1 and d[0]["subject"] == "bond0", [f["check"] for f in after["findings"]]
+    assert findings(after, "bond.no_active_slave") == []
+    nopartner = diag_report(kernel, "lacp-no-partner", "settled/diag.json")
+    n = findings(nopartner, "bond.lacp_no_partner")
+    assert len(n) == 1 and n[0]["subject"] == "bond0"
+    converged = diag_report(kernel, "lacp-partner", "converged/diag.json")
+    assert findings(converged, "bond.lacp_no_partner") == []

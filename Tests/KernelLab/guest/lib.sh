@@ -61,6 +61,14 @@ lab_metrics() {
 
 # lab_dump STEP [NETNS]: everything the parsers and tests read, as the guest
 # kernel shows it.  With NETNS, dumps that namespace's view into STEP/ns-NETNS.
+# lab_diag PATH [ARGS...]: `kvmnet-diag diagnose ARGS --json` into PATH, with its
+# exit code (skipped cleanly when kvmnet-diag was not packed).
+lab_diag() {
+    [ -x /bin/kvmnet-diag ] || return 0
+    _dp=$1; shift
+    lab_capture "$_dp" timeout 120 /bin/kvmnet-diag diagnose "$@" --json --ifcfg-dir /nonexistent
+}
+
 lab_dump() {
     _step=$1
     _ns=${2:-}
@@ -82,6 +90,7 @@ lab_dump() {
     lab_capture "$_step/bridge_fdb.txt" $_x /sbin/bridge fdb show
     if [ -z "$_ns" ]; then
         lab_metrics "$_step"
+        lab_diag "$_step/diag.json"
     fi
 }
 

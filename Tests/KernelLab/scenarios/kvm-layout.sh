@@ -56,7 +56,32 @@ for n in vm1 vm2 vm3; do
     lab_capture "layout/$n-eth0.json" /sbin/ip -n "$n" -j link show eth0
 done
 if [ -x /bin/kvmnet-diag ]; then
-    lab_capture layout/kvmnet-diag.txt timeout 60 /bin/kvmnet-diag
+    # The "VMs" are namespaces: describe them to kvmnet-diag as libvirt does for running
+    # domains (a domstatus file per domain), so that it can resolve vm1 and vm2 by name.
+    mkdir -p /run/libvirt/qemu
+    for spec in vm1:vnet0:brvlan-10 vm2:vnet1:brvlan-20 vm3:vnet2:brvlan-10; do
+        name=${spec%%:*}; rest=${spec#*:}; tap=${rest%%:*}; br=${rest#*:}
+        mac=$(/sbin/ip -n "$name" link show eth0 | awk '/link\/ether/ {print $2}')
+        cat > "/run/libvirt/qemu/$name.xml" <<XML
+<domstatus state='running' reason='booted' pid='1'>
+  <domain type='qemu' id='1'>
+    <name>$name</name>
+    <devices>
+      <interface type='bridge'>
+        <mac address='$mac'/>
+        <source bridge='$br'/>
+        <target dev='$tap'/>
+        <model type='virtio'/>
+      </interface>
+    </devices>
+  </domain>
+</domstatus>
+XML
+    done
+    lab_capture layout/diag-vm1-vm2.txt timeout 120 /bin/kvmnet-diag diagnose vm1 vm2 --ifcfg-dir /nonexistent
+    lab_diag layout/diag-vm1-vm2.json vm1 vm2
+    lab_diag layout/diag-vm1-vm3.json vm1 vm3
+    rm -rf /run/libvirt/qemu
 fi
 
 for n in vm1 vm2 vm3; do $IP netns del "$n"; done

@@ -15,6 +15,8 @@ import Glibc
 public final class Agent: Sendable {
     public let config: AgentConfig
     public let state: HostState
+    /// The cap on series per family (`--web.max-series-per-family`).
+    let seriesGuard: SeriesGuard
     let logger: Logger
     let renderer: MetricsRenderer
     let fdbMoveWindow = FDBMoveWindow()
@@ -23,6 +25,16 @@ public final class Agent: Sendable {
         self.config = config
         self.logger = logger
         self.state = state
+        self.seriesGuard = SeriesGuard(maxSeriesPerFamily: config.maxSeriesPerFamily) { [logger] change in
+            if change.dropped > 0 {
+                logger.warning("metric family over --web.max-series-per-family: series left out of every scrape (kvmnet_series_dropped_total)",
+                               metadata: ["family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)",
+                                          "left_out": "\(change.dropped)"])
+            } else {
+                logger.info("metric family back under --web.max-series-per-family", metadata: [
+                    "family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)"])
+            }
+        }
         self.renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
         state.registerSources(SourceError.allSources.filter { config.netlink || $0 != "netlink" })
     }
@@ -34,7 +46,7 @@ public final class Agent: Sendable {
         switch request.path {
         case config.telemetryPath:
             let start = monotonicSeconds()
-            let text = renderer.render(state.snapshot(), elapsed: { monotonicSeconds() - start })
+            let text = renderer.render(state.snapshot(), seriesGuard: seriesGuard, elapsed: { monotonicSeconds() - start })
             return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, text: text)
         case "/":
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",

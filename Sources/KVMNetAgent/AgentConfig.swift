@@ -13,6 +13,10 @@ public struct AgentConfig: Sendable {
     public var rescanIntervalSeconds: Double = 10
     /// exporter-toolkit web config file (TLS, basic auth); `nil`: plain HTTP, no auth.
     public var webConfigFile: String?
+    /// Requests answered at once (`--web.max-requests`); over it, 503. 0: no cap.
+    public var webMaxRequests: Int = 40
+    /// Series per metric family in one scrape (`--web.max-series-per-family`); 0: no cap.
+    public var maxSeriesPerFamily: Int = 10_000
     /// Where running (and defined) libvirt domains' XML is read, for `/diagnose`.
     public var libvirtDirectories: [String] = ["/run/libvirt/qemu", "/etc/libvirt/qemu"]
     /// ifcfg files (RHEL-style network scripts), for `/diagnose`.

@@ -9,7 +9,10 @@ import Glibc
 extension Agent {
     /// Starts the sources and the HTTP server, and serves until SIGINT or SIGTERM.
     public func run() async throws {
-        let server = try WebServer(listenAddress: config.listenAddress, webConfigFile: config.webConfigFile, logger: logger) { [self] in handle($0) }
+        var limits = WebLimits()
+        limits.maxRequests = config.webMaxRequests
+        let server = try WebServer(listenAddress: config.listenAddress, webConfigFile: config.webConfigFile, limits: limits,
+                                   logger: logger) { [self] in handle($0) }
         let stopLiveSource = try startSources()
         let (channel, port) = try await server.start()
         logger.info("listening", metadata: ["address": "\(server.host):\(port)", "metrics": "\(config.telemetryPath)",

@@ -13,10 +13,7 @@ public enum ExpositionRenderer {
         for family in families.sorted(by: { $0.name < $1.name }) where !family.samples.isEmpty {
             out += "# HELP \(family.name) \(escapeHelp(family.help))\n"
             out += "# TYPE \(family.name) \(family.type.rawValue)\n"
-            let samples = family.samples.sorted { a, b in
-                a.labels.lazy.map(\.value).lexicographicallyPrecedes(b.labels.lazy.map(\.value))
-            }
-            for s in samples {
+            for s in sortedSamples(family.samples) {
                 out += family.name
                 if !s.labels.isEmpty {
                     out += "{"
@@ -35,6 +32,13 @@ public enum ExpositionRenderer {
             }
         }
         return out
+    }
+
+    /// Samples in the exposition's order: by their label values.
+    public static func sortedSamples(_ samples: [Sample]) -> [Sample] {
+        samples.sorted { a, b in
+            a.labels.lazy.map(\.value).lexicographicallyPrecedes(b.labels.lazy.map(\.value))
+        }
     }
 
     /// Escapes `\`, `"` and newline, as the format requires in label values.

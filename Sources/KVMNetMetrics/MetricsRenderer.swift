@@ -13,9 +13,11 @@ public struct MetricsRenderer: Sendable {
     }
 
     /// Renders a snapshot. `elapsed`, when given, is asked after collecting and becomes
-    /// `kvmnet_scrape_duration_seconds`.
-    public func render(_ snapshot: StateSnapshot, elapsed: (() -> Double)? = nil) -> String {
+    /// `kvmnet_scrape_duration_seconds`. `seriesGuard`, when given, caps the series per
+    /// family (``SeriesGuard``).
+    public func render(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil, elapsed: (() -> Double)? = nil) -> String {
         var families = collectors.flatMap { $0.collect(snapshot) }
+        if let seriesGuard { families = seriesGuard.apply(families) }
         if let elapsed {
             var d = MetricFamily(name: "kvmnet_scrape_duration_seconds", help: "Time this scrape took to collect, in seconds.", type: .gauge)
             d.add([], elapsed())

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -25,18 +26,28 @@ public final class WebServer: Sendable {
     private let logger: Logger
     /// TLS, basic auth and headers from `--web.config.file`; `nil`: plain HTTP, no auth.
     public let security: WebSecurity?
+    /// Request cap, timeouts and size limits (see ``WebLimits``).
+    public let limits: WebLimits
+    /// Requests being answered now (``WebLimits/maxRequests``).
+    public let inFlight: InFlightLimiter
+    private let connections: ConnectionRegistry
 
     /// - Parameters:
     ///   - listenAddress: `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses).
     ///   - webConfigFile: an exporter-toolkit web config file; it is loaded now (a
     ///     ``WebConfigError`` if it does not load) and watched for changes.
-    public init(listenAddress: String, webConfigFile: String? = nil, logger: Logger, handler: @escaping WebHandler) throws {
+    ///   - limits: request cap, timeouts and size limits.
+    public init(listenAddress: String, webConfigFile: String? = nil, limits: WebLimits = WebLimits(), logger: Logger,
+                handler: @escaping WebHandler) throws {
         let (h, p) = try Self.parse(listenAddress)
         self.host = h
         self.port = p
         self.handler = handler
         self.logger = logger
         self.security = try webConfigFile.map { path throws(WebConfigError) in try WebSecurity(configFile: path, logger: logger) }
+        self.limits = limits
+        self.inFlight = InFlightLimiter(limit: limits.maxRequests)
+        self.connections = ConnectionRegistry(limit: limits.maxConnections)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
@@ -57,10 +68,17 @@ public final class WebServer: Sendable {
         let handler = self.handler
         let logger = self.logger
         let security = self.security
+        let (limits, inFlight, connections) = (self.limits, self.inFlight, self.connections)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
+                let clock = ConnectionClock(channel: channel, limits: limits, registry: connections, logger: logger)
+                do {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionGuard(clock: clock, registry: connections))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
                 let overTLS: Bool
                 switch security?.setupConnection() {
                 case nil, .plain?:
@@ -78,10 +96,14 @@ public final class WebServer: Sendable {
                     logger.debug("the web config does not load: refusing requests", metadata: ["error": "\(error)"])
                     overTLS = false
                 }
-                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withErrorHandling: false, withDecoderLimitConfiguration: limits.decoderLimits
+                ).flatMap {
                     channel.pipeline.addHandlers([
+                        HTTPMalformedRequestResponder(),
                         HTTPResponseCompressor(),
-                        HTTPRequestRouter(handler: handler, logger: logger, security: security, overTLS: overTLS),
+                        HTTPRequestRouter(handler: handler, logger: logger, security: security, overTLS: overTLS,
+                                          clock: clock, inFlight: inFlight, maxBodyBytes: limits.maxBodyBytes),
                     ])
                 }
             }
@@ -117,28 +139,76 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
     private let security: WebSecurity?
     private let overTLS: Bool
     private var head: HTTPRequestHead?
+    private let clock: ConnectionClock?
+    private let inFlight: InFlightLimiter?
+    private let maxBodyBytes: Int
+    /// Answer on the event loop instead of a worker thread (EmbeddedChannel, fuzzing).
+    private let inline: Bool
+    private var bodyBytes = 0
 
-    init(handler: @escaping WebHandler, logger: Logger, security: WebSecurity? = nil, overTLS: Bool = false) {
+    init(handler: @escaping WebHandler, logger: Logger, security: WebSecurity? = nil, overTLS: Bool = false,
+         clock: ConnectionClock? = nil, inFlight: InFlightLimiter? = nil, maxBodyBytes: Int = WebLimits().maxBodyBytes,
+         inline: Bool = false) {
         self.handler = handler
         self.logger = logger
         self.security = security
         self.overTLS = overTLS
+        self.clock = clock
+        self.inFlight = inFlight
+        self.maxBodyBytes = maxBodyBytes
+        self.inline = inline
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
-        case .body:
-            break  // no route takes a body
+            bodyBytes = 0
+        case .body(let b):
+            // No route takes a body; a big one is refused rather than read on.
+            bodyBytes += b.readableBytes
+            if bodyBytes > maxBodyBytes, let h = head {
+                head = nil
+                clock?.requestComplete()
+                write(context: context, head: h, response: WebResponse(
+                    status: 413, contentType: "text/plain; charset=utf-8", text: "413 request body too large\n",
+                    headers: [("Connection", "close")]), extraHeaders: [], releasing: false)
+            }
         case .end:
             guard let h = head else { return }
             head = nil
+            clock?.requestComplete()
+            guard inFlight?.tryAcquire() ?? true else {
+                let limit = inFlight?.limit ?? 0
+                write(context: context, head: h, response: WebResponse(
+                    status: 503, contentType: "text/plain; charset=utf-8",
+                    text: "503 limit of concurrent requests reached (\(limit)), try again later\n"),
+                      extraHeaders: [], releasing: false)
+                return
+            }
             respond(context: context, head: h)
         }
     }
 
+    /// Answers off the event loop (a slow route does not hold the other connections up),
+    /// then writes on it.
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        if inline {
+            let (response, extra) = answer(head)
+            write(context: context, head: head, response: response, extraHeaders: extra, releasing: true)
+            return
+        }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        DispatchQueue.global().async { [self] in
+            let (response, extra) = answer(head)
+            bound.eventLoop.execute { [self] in
+                write(context: bound.value, head: head, response: response, extraHeaders: extra, releasing: true)
+            }
+        }
+    }
+
+    /// The route's response, or the security's refusal, and headers to add. Thread-safe.
+    private func answer(_ head: HTTPRequestHead) -> (WebResponse, [(name: String, value: String)]) {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let request = WebRequest(
             method: head.method.rawValue, path: parts.first.map(String.init) ?? "/",
@@ -154,11 +224,16 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
         } else {
             response = handler(request)
         }
+        return (response, admission?.headers ?? [])
+    }
+
+    private func write(context: ChannelHandlerContext, head: HTTPRequestHead, response: WebResponse,
+                       extraHeaders: [(name: String, value: String)], releasing: Bool) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
         for (n, v) in response.headers { headers.add(name: n, value: v) }
-        for (n, v) in admission?.headers ?? [] { headers.replaceOrAdd(name: n, value: v) }
+        for (n, v) in extraHeaders { headers.replaceOrAdd(name: n, value: v) }
         let keepAlive = head.isKeepAlive && !response.headers.contains { $0.name == "Connection" && $0.value == "close" }
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: response.status),
@@ -170,7 +245,10 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+        clock?.responseStarted()
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [self] _ in
+            if releasing { inFlight?.release() }
+            clock?.responseWritten()
             if !keepAlive { channel.close(promise: nil) }
         }
     }

@@ -18,6 +18,12 @@ struct AgentCommand: AsyncParsableCommand {
         valueName: "file"))
     var webConfigFile: String?
 
+    @Option(name: .customLong("web.max-requests"), help: "Maximum number of requests answered at once; over it, 503. 0 means no limit.")
+    var webMaxRequests = 40
+
+    @Option(name: .customLong("web.max-series-per-family"), help: "Maximum number of series of one metric family in a scrape; the rest is left out, logged and counted in kvmnet_series_dropped_total. 0 means no limit.")
+    var maxSeriesPerFamily = 10_000
+
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
 
@@ -50,6 +56,8 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--log.level must be one of debug, info, warn, error (got \"\(logLevel)\")")
         }
         guard telemetryPath.hasPrefix("/") else { throw ValidationError("--web.telemetry-path must start with /") }
+        guard webMaxRequests >= 0 else { throw ValidationError("--web.max-requests must be 0 (no limit) or more") }
+        guard maxSeriesPerFamily >= 0 else { throw ValidationError("--web.max-series-per-family must be 0 (no limit) or more") }
         guard scanInterval >= 1 else { throw ValidationError("--scan.interval must be at least 1 second") }
         guard netlinkReceiveBuffer >= 4096 else { throw ValidationError("--netlink.receive-buffer must be at least 4096 bytes") }
     }
@@ -69,6 +77,8 @@ struct AgentCommand: AsyncParsableCommand {
         config.netlink = !noNetlink
         config.rescanIntervalSeconds = scanInterval
         config.webConfigFile = webConfigFile
+        config.webMaxRequests = webMaxRequests
+        config.maxSeriesPerFamily = maxSeriesPerFamily
         config.netlinkReceiveBufferSize = netlinkReceiveBuffer
         if !libvirtDirs.isEmpty { config.libvirtDirectories = libvirtDirs }
         config.ifcfgDirectory = ifcfgDir

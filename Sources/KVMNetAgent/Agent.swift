@@ -20,6 +20,8 @@ public final class Agent: Sendable {
     let logger: Logger
     let renderer: MetricsRenderer
     let fdbMoveWindow = FDBMoveWindow()
+    /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
+    let libvirtDomains: LibvirtDomains
 
     public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
         self.config = config
@@ -35,7 +37,10 @@ public final class Agent: Sendable {
                     "family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)"])
             }
         }
-        self.renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
+        self.libvirtDomains = LibvirtDomains(directories: config.libvirtDirectories, state: state, logger: logger)
+        var renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
+        renderer.collectors.append(VMInterfaceCollector(table: libvirtDomains.table))
+        self.renderer = renderer
         state.registerSources(SourceError.allSources.filter { config.netlink || $0 != "netlink" })
     }
 

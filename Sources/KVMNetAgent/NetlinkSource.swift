@@ -18,6 +18,7 @@ extension Agent {
                 state.apply(changes)
                 let bonds = state.takeChangedBonds()
                 if !bonds.isEmpty { refreshBondProcfs(bonds) }
+                libvirtDomains.linksChanged(changes)
             },
             onEvent: { group in state.recordNetlinkEvents(group: group) },
             onOverrun: { [self] in
@@ -33,6 +34,7 @@ extension Agent {
             try resyncFromNetlink(reason: .initial)
             refreshBondProcfs(nil)
             sampleFDBMoves()
+            libvirtDomains.start()
         })
         let interval = config.rescanIntervalSeconds
         let task = Task.detached { [self] in
@@ -41,6 +43,7 @@ extension Agent {
                 if Task.isCancelled { break }
                 refreshBondProcfs(nil)
                 sampleFDBMoves()
+                libvirtDomains.rescan()
             }
         }
         return {

@@ -1,0 +1,142 @@
+import Dispatch
+import KVMNetDiagnose
+import KVMNetMetrics
+import KVMNetModel
+import KVMNetProcfs
+import KVMNetState
+import Logging
+import Synchronization
+
+/// Which tap belongs to which running libvirt domain (`kvmnet_vm_interface_info`), read
+/// from libvirt's live state: the `<domstatus>` files of running domains under
+/// `/run/libvirt/qemu` (and the other ``AgentConfig/libvirtDirectories``), parsed by
+/// KVMNetDiagnose's ``LibvirtReader``, the reader of `kvmnet-diag` and `/diagnose`.
+///
+/// Live mode only (with `--no-netlink` the agent replays trees that are not this host's).
+/// Re-read when a `vnet*` link appears or vanishes, and at the rescan interval. libvirt
+/// creates the tap before it writes the status file, so after a change the read is
+/// retried (0.25 s, doubling, up to 8 s) until every `vnet*` link is mapped to a domain.
+/// Files are read on a queue of their own, never on the netlink thread.
+final class LibvirtDomains: Sendable {
+    let directories: [String]
+    let table = VMInterfaceTable()
+    private let state: HostState
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "kvmnet.libvirt")
+
+    private struct Status {
+        /// `vnet*` links seen in the topology (from events and rescans).
+        var taps: Set<String> = []
+        /// Bumped by each change; a retry chain of an older generation stops.
+        var generation = 0
+        var lastErrors: [String] = []
+    }
+    private let status = Mutex(Status())
+
+    static let maxRetryDelay = 8.0
+
+    init(directories: [String], state: HostState, logger: Logger) {
+        self.directories = directories
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Names libvirt gives the taps it creates (`vnet0`, `vnet1`, ...).
+    static func isLibvirtTap(_ name: String) -> Bool { name.hasPrefix("vnet") }
+
+    /// Starts serving the table: registers the `libvirt` error source and reads once.
+    func start() {
+        state.registerSources(["libvirt"])
+        changed()
+    }
+
+    /// Netlink changes (already applied to the state): re-reads when a `vnet*` link
+    /// appeared or vanished.
+    func linksChanged(_ changes: [TopologyChange]) {
+        let relevant = status.withLock { s in
+            var relevant = false
+            for c in changes {
+                switch c {
+                case .linkUpdated(let u) where Self.isLibvirtTap(u.link.name):
+                    if s.taps.insert(u.link.name).inserted { relevant = true }
+                case .linkRemoved(_, let name) where Self.isLibvirtTap(name):
+                    if s.taps.remove(name) != nil { relevant = true }
+                default:
+                    break
+                }
+            }
+            return relevant
+        }
+        if relevant { changed() }
+    }
+
+    /// The periodic re-read (no retries).
+    func rescan() {
+        queue.async { [self] in _ = refresh() }
+    }
+
+    /// Reads now, then again with backoff until every `vnet*` link is mapped; a newer
+    /// change supersedes the retries of an older one.
+    private func changed() {
+        let generation = status.withLock { s in
+            s.generation += 1
+            return s.generation
+        }
+        queue.async { [self] in readAndRetry(generation: generation, delay: 0.25) }
+    }
+
+    private func readAndRetry(generation: Int, delay: Double) {
+        guard status.withLock({ $0.generation == generation }) else { return }
+        if refresh() || delay > Self.maxRetryDelay { return }
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            readAndRetry(generation: generation, delay: delay * 2)
+        }
+    }
+
+    /// Reads libvirt's state into the table; returns whether every `vnet*` link of the
+    /// topology is mapped.
+    @discardableResult
+    func refresh() -> Bool {
+        let reading = LibvirtReader.read(directories: directories)
+        recordErrors(reading.errors)
+        let interfaces = Self.interfaces(from: reading)
+        if table.replace(interfaces) {
+            logger.debug("libvirt domains re-read", metadata: [
+                "interfaces": "\(interfaces.map { "\($0.domain)/\($0.device)" }.joined(separator: " "))",
+            ])
+        }
+        let taps = Set(state.snapshot().topology.links.keys.filter(Self.isLibvirtTap))
+        status.withLock { $0.taps = taps }
+        let mapped = Set(interfaces.map(\.device))
+        return taps.isSubset(of: mapped)
+    }
+
+    private func recordErrors(_ errors: [SourceError]) {
+        for _ in errors { state.recordSourceError("libvirt") }
+        let messages = errors.map { "\($0.path): \($0.message)" }
+        let changed = status.withLock { s in
+            defer { s.lastErrors = messages }
+            return s.lastErrors != messages
+        }
+        for e in errors {
+            // Logged as a warning once; the same errors again (every rescan) only at debug.
+            let metadata: Logger.Metadata = ["source": "libvirt", "path": "\(e.path)", "error": "\(e.message)"]
+            if changed { logger.warning("source error", metadata: metadata) } else { logger.debug("source error", metadata: metadata) }
+        }
+    }
+
+    /// The interfaces of running domains that have a tap, sorted by domain and device.
+    static func interfaces(from reading: LibvirtReading) -> [VMInterface] {
+        let networkBridges = Dictionary(reading.networks.compactMap { n in n.bridge.map { (n.name, $0) } },
+                                        uniquingKeysWith: { first, _ in first })
+        var out: [VMInterface] = []
+        for domain in reading.domains where domain.running {
+            for i in domain.interfaces {
+                guard let device = i.targetDevice, !device.isEmpty else { continue }
+                let bridge = i.sourceBridge ?? i.sourceNetwork.flatMap { networkBridges[$0] } ?? ""
+                out.append(VMInterface(domain: domain.name, device: device, bridge: bridge, mac: i.mac ?? ""))
+            }
+        }
+        return out.sorted { ($0.domain, $0.device) < ($1.domain, $1.device) }
+    }
+}

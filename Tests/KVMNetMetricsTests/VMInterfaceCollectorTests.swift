@@ -1,0 +1,71 @@
+import KVMNetMetrics
+import KVMNetModel
+import KVMNetState
+import Testing
+
+/// `kvmnet_vm_interface_info`, independent of the golden file (whose fixture host is
+/// replayed with `--no-netlink`, where the agent reads no libvirt state).
+@Suite struct VMInterfaceCollectorTests {
+    func snapshot(taps: [String]) -> StateSnapshot {
+        var topo = Topology()
+        topo.links["br0"] = Link(name: "br0", index: 1, kind: .bridge, operState: .up)
+        for (i, t) in taps.enumerated() {
+            topo.links[t] = Link(name: t, index: 10 + i, kind: .tap, operState: .unknown, master: "br0")
+        }
+        return StateSnapshot(topology: topo, counters: EventCounters())
+    }
+
+    func render(_ table: VMInterfaceTable, _ snapshot: StateSnapshot) -> String {
+        ExpositionRenderer.render(VMInterfaceCollector(table: table).collect(snapshot))
+    }
+
+    @Test func oneSeriesPerInterfaceWhoseTapExists() {
+        let table = VMInterfaceTable([
+            VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01"),
+            VMInterface(domain: "vm2", device: "vnet1", bridge: "br0", mac: "52:54:00:00:00:02"),
+            // A domain whose tap is gone (stopped, status file not re-read yet): no series.
+            VMInterface(domain: "vm3", device: "vnet7", bridge: "br1", mac: "52:54:00:00:00:03"),
+            VMInterface(domain: "mv", device: "macvtap0", bridge: "", mac: "52:54:00:00:00:04"),
+        ])
+        #expect(render(table, snapshot(taps: ["vnet0", "vnet1", "macvtap0"])) == """
+        # HELP kvmnet_vm_interface_info A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.
+        # TYPE kvmnet_vm_interface_info gauge
+        kvmnet_vm_interface_info{domain="mv",device="macvtap0",bridge="",mac="52:54:00:00:00:04"} 1
+        kvmnet_vm_interface_info{domain="vm1",device="vnet0",bridge="br0",mac="52:54:00:00:00:01"} 1
+        kvmnet_vm_interface_info{domain="vm2",device="vnet1",bridge="br0",mac="52:54:00:00:00:02"} 1
+
+        """)
+    }
+
+    @Test func followsTheTableAndTheTaps() {
+        let table = VMInterfaceTable()
+        #expect(render(table, snapshot(taps: ["vnet0"])) == "", "no VMs: the family is left out")
+        #expect(table.replace([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")]))
+        #expect(!table.replace([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")]))
+        #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\"} 1"))
+        #expect(render(table, snapshot(taps: [])) == "", "the tap vanished: the series goes with it")
+    }
+
+    @Test func aTapClaimedTwiceShowsOnce() {
+        let table = VMInterfaceTable([
+            VMInterface(domain: "new", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:0a"),
+            VMInterface(domain: "old", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:0b"),
+        ])
+        let text = render(table, snapshot(taps: ["vnet0"]))
+        #expect(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 1)
+    }
+}
+
+extension VMInterfaceCollectorTests {
+    /// The family's labels are exactly these four, and `mac` is the only one holding a MAC
+    /// (the documented exception of docs/metrics.md).
+    @Test func labelsAreAudited() {
+        let table = VMInterfaceTable([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")])
+        let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0"]))
+        #expect(families.map(\.name) == ["kvmnet_vm_interface_info"])
+        for s in families.flatMap(\.samples) {
+            #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac"])
+            #expect(s.labels.filter { $0.value.split(separator: ":").count == 6 }.map(\.name) == ["mac"])
+        }
+    }
+}

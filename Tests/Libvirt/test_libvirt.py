@@ -6,6 +6,7 @@ see the whole host; every assertion is about this run's own bridges, taps and do
 """
 
 import os
+import shutil
 
 import kvt
 
@@ -147,6 +148,11 @@ def test_clone_keeping_the_mac_flaps_the_fdb(lab):
     vm = kvt.series(lab.agent.metrics(), "kvmnet_vm_interface_info", bridge=bridge)
     assert sorted((l["domain"], l["device"], l["mac"]) for l, _ in vm) == sorted(
         [(dup, kvt.tap_of(dup), mac), (clone, kvt.tap_of(clone), mac)])
+    # The live exposition, VM series included, passes promtool's linter.
+    if shutil.which("promtool"):
+        text = lab.agent.get("/metrics")[1]
+        p = kvt.sh("promtool", "check", "metrics", input=text, check=False)
+        assert p.returncode == 0 and not (p.stdout + p.stderr).strip(), p.stdout + p.stderr
 
 
 def test_vm_start_and_stop_while_the_agent_runs(lab):

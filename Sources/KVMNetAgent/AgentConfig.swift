@@ -21,6 +21,9 @@ public struct AgentConfig: Sendable {
     public var libvirtDirectories: [String] = ["/run/libvirt/qemu", "/etc/libvirt/qemu"]
     /// ifcfg files (RHEL-style network scripts), for `/diagnose`.
     public var ifcfgDirectory: String = "/etc/sysconfig/network-scripts"
+    /// Re-read of /proc/net/bonding in netlink mode, while bonds exist (802.3ad state
+    /// changes come with no netlink event).
+    public var bondPollSeconds: Double = 1
     /// Kernel receive buffer of the netlink event socket (bytes).
     public var netlinkReceiveBufferSize: Int = 4 << 20
     public var version: String = KVMNetVersion.current

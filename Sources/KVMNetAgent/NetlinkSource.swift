@@ -3,8 +3,10 @@ import KVMNetState
 
 extension Agent {
     /// Live source: rtnetlink events through libnl-3, applied to the state as they come;
-    /// procfs only for what netlink lacks (slave speed and duplex, churn, LACPDU details),
-    /// re-read when a bond or one of its slaves changes and at the rescan interval.
+    /// procfs for what netlink lacks (slave speed and duplex, churn, LACPDU details) and for
+    /// what the kernel changes without an event (802.3ad port states, aggregators): re-read
+    /// when a bond or one of its slaves changes, and each ``AgentConfig/bondPollSeconds``
+    /// while bonds exist.
     ///
     /// The initial dump is taken after subscribing, so no event falls between the two;
     /// after a socket overrun everything is dumped again and reconciled
@@ -46,10 +48,35 @@ extension Agent {
                 libvirtDomains.rescan()
             }
         }
+        // The kernel sends no event when an 802.3ad port's state, its aggregator or the
+        // partner changes: /proc/net/bonding is re-read each second while bonds exist.
+        let bondPoll = Task.detached { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(config.bondPollSeconds * 1e9))
+                if Task.isCancelled { break }
+                if state.hasBonds { refreshBonds() }
+            }
+        }
         return {
             task.cancel()
+            bondPoll.cancel()
             monitor.stop()
         }
+    }
+
+    /// Re-reads every bond and slave over netlink (a few `RTM_GETLINK`, no dump) and their
+    /// /proc/net/bonding files.
+    func refreshBonds() {
+        do {
+            state.refresh(try NetlinkLinkReader.read(indexes: state.bondLinkIndexes, onDecodeError: { [self] error in
+                logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
+                state.recordSourceError("netlink")
+            }))
+        } catch {
+            logger.warning("netlink re-read of bonds failed", metadata: ["error": "\(error)"])
+            state.recordSourceError("netlink")
+        }
+        refreshBondProcfs(nil)
     }
 
     /// Dumps links, FDB and addresses and replaces the state with them. A failed dump is

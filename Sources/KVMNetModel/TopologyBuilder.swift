@@ -113,9 +113,11 @@ public enum TopologyBuilder {
             s.partnerChurnedCount = s.partnerChurnedCount ?? p.partnerChurnedCount
             s.partnerSystemMAC = s.partnerSystemMAC ?? p.partnerSystemMAC
             s.permanentAddress = s.permanentAddress ?? p.permanentAddress
-            s.aggregatorID = s.aggregatorID ?? p.aggregatorID
-            s.actorPortState = s.actorPortState ?? p.actorPortState
-            s.partnerPortState = s.partnerPortState ?? p.partnerPortState
+            // 802.3ad state changes without a netlink event: the procfs read, taken on
+            // every bond change and at a short interval, is the fresher one.
+            s.aggregatorID = p.aggregatorID ?? s.aggregatorID
+            s.actorPortState = p.actorPortState ?? s.actorPortState
+            s.partnerPortState = p.partnerPortState ?? s.partnerPortState
             bond.slaves[i] = s
         }
         bond.xmitHashPolicy = bond.xmitHashPolicy ?? procfs.xmitHashPolicy
@@ -129,7 +131,7 @@ public enum TopologyBuilder {
             l.active = l.active ?? pl.active
             l.systemPriority = l.systemPriority ?? pl.systemPriority
             l.systemMAC = l.systemMAC ?? pl.systemMAC
-            l.activeAggregator = l.activeAggregator ?? pl.activeAggregator
+            l.activeAggregator = pl.activeAggregator ?? l.activeAggregator
             bond.lacp = l
         }
     }

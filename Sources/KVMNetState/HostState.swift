@@ -34,6 +34,25 @@ public final class HostState: Sendable {
         }
     }
 
+    /// Applies links re-read one by one (`RTM_GETLINK`), which carry no addresses: each
+    /// keeps the addresses it has. Transitions are counted as for events.
+    public func refresh(_ updates: [LinkUpdate]) {
+        let now = clock()
+        storage.withLock { s in
+            for var u in updates {
+                if let old = s.links[u.link.name], u.link.addresses.isEmpty { u.link.addresses = old.link.addresses }
+                s.apply(.linkUpdated(u), now: now)
+            }
+        }
+    }
+
+    /// ifindexes of every bond and bond slave.
+    public var bondLinkIndexes: [Int] {
+        storage.withLock { s in
+            s.links.values.filter { $0.bond != nil || $0.bondSlave != nil }.map(\.link.index).filter { $0 > 0 }.sorted()
+        }
+    }
+
     /// Replaces everything with a complete read of the host.
     public func resync(_ dump: FullDump, fdbKnown: Bool = true, reason: ResyncReason) {
         let now = clock()
@@ -97,6 +116,11 @@ public final class HostState: Sendable {
             return StateSnapshot(topology: topo, counters: s.counters.pruned(to: topo),
                                  fdbEntries: s.fdb.count, fdbKnown: s.fdbKnown)
         }
+    }
+
+    /// Whether any bond exists (cheap: no topology is built).
+    public var hasBonds: Bool {
+        storage.withLock { s in s.links.values.contains { $0.bond != nil } }
     }
 
     /// Names of bonds whose state changed since the last call (for re-reading their procfs file).

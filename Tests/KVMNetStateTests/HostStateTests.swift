@@ -175,3 +175,36 @@ enum Make {
         #expect(s.takeChangedBonds().isEmpty)
     }
 }
+
+@Suite struct HostStateRefreshTests {
+    @Test func refreshedLinksKeepTheirAddressesAndCountTransitions() {
+        let s = HostState()
+        var eth0 = Make.slave("eth0", index: 1, bond: 10)
+        eth0.link.addresses = ["192.0.2.1/24"]
+        s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: 1), eth0,
+                                  Make.slave("eth1", index: 2, bond: 10)]), reason: .initial)
+        #expect(s.bondLinkIndexes == [1, 2, 10])
+        // A re-read by ifindex: no addresses in it, a port state that changed without an event.
+        var reread = Make.slave("eth0", index: 1, bond: 10)
+        reread.bondSlave?.actorPortState = 63
+        s.refresh([reread, Make.bond("bond0", index: 10, active: 2)])
+        let snap = s.snapshot()
+        #expect(snap.topology.links["eth0"]?.addresses == ["192.0.2.1/24"])
+        #expect(snap.topology.bonds["bond0"]?.slave(named: "eth0")?.actorPortState == 63)
+        #expect(snap.counters.failovers["bond0"] == 1)
+    }
+
+    @Test func procfsPortStatesWinOverStaleNetlinkOnes() {
+        let s = HostState()
+        var slave = Make.slave("eth0", index: 1, bond: 10)
+        slave.bondSlave?.actorPortState = 69
+        slave.bondSlave?.aggregatorID = 2
+        s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: nil, mode: .ieee8023ad), slave]), reason: .initial)
+        var procfs = Bond(name: "bond0", mode: .ieee8023ad, miiUp: true)
+        procfs.slaves = [BondSlave(name: "eth0", miiStatus: .up, aggregatorID: 1, actorPortState: 77)]
+        s.setBondSupplements(["bond0": procfs])
+        let eth0 = s.snapshot().topology.bonds["bond0"]?.slave(named: "eth0")
+        #expect(eth0?.actorPortState == 77)
+        #expect(eth0?.aggregatorID == 1)
+    }
+}

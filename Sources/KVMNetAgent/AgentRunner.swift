@@ -13,6 +13,7 @@ extension Agent {
         limits.maxRequests = config.webMaxRequests
         let server = try WebServer(listenAddress: config.listenAddress, webConfigFile: config.webConfigFile, limits: limits,
                                    logger: logger) { [self] in handle($0) }
+        PrivilegeReport.probe(config).log(logger)
         let stopLiveSource = try startSources()
         let (channel, port) = try await server.start()
         logger.info("listening", metadata: ["address": "\(server.host):\(port)", "metrics": "\(config.telemetryPath)",

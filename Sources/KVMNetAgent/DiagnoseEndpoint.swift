@@ -16,6 +16,7 @@ extension Agent {
             guard ["from", "to", "external"].contains(key) else {
                 return badRequest("unknown parameter \"\(key)\": use from, to, external")
             }
+            guard key != "external" || value == "1" else { return badRequest("external takes 1") }
             guard QueryString.isSafeEndpoint(value) else {
                 return badRequest("parameter \(key) must be a domain, interface, MAC or IP address (letters, digits, . _ : - only, at most 128)")
             }

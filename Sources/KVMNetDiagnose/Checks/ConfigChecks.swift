@@ -5,6 +5,7 @@ enum ConfigChecks {
     static let all: [Check] = [vlanIDMismatch, missingBridge, drift]
 
     static func ifcfgMissing(_ ctx: CheckContext) -> String? {
+        if let denied = ctx.deniedRead("ifcfg") { return CheckContext.needsPrivilege(denied) }
         guard ctx.facts.ifcfg.isEmpty, ctx.facts.ifcfgDirectory == nil else { return nil }
         return "no ifcfg directory (/etc/sysconfig/network-scripts or --ifcfg-dir)"
     }

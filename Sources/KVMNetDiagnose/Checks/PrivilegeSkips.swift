@@ -1,0 +1,17 @@
+import KVMNetProcfs
+
+extension CheckContext {
+    /// The read error of `source` that only more privilege would have avoided (a
+    /// directory or file the reader may not open), if any: checks that depend on that
+    /// source are skipped and say so, rather than pass on data they never saw.
+    func deniedRead(_ source: String) -> SourceError? {
+        snapshot.errors.first { e in
+            e.source == source && (e.message.contains("Permission denied") || e.message.contains("Operation not permitted"))
+        }
+    }
+
+    /// The reason of such a skip.
+    static func needsPrivilege(_ e: SourceError) -> String {
+        "needs root: \(e.path) is not readable by this user (\(e.message))"
+    }
+}

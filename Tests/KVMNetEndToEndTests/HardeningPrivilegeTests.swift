@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+
+/// Without root (issue 8): `kvmnet-agent` and `kvmnet-diag` run as `nobody` (setpriv, in a
+/// private network namespace), serve or report what they can, and say what they could
+/// not read; no source file builds a command, so no input can become one.
+@Suite(.serialized, .enabled(if: TestNetns.isRoot && findTool("setpriv") != nil, "needs root and setpriv (util-linux) to drop to nobody"))
+struct HardeningPrivilegeTests {
+    static let dropToNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+    /// A host: a bridge with a port, an 802.3ad bond and a VLAN where the kernel has
+    /// them (`bond`, `vlan`), and libvirt and ifcfg directories only root can read.
+    struct Host {
+        var ns: TestNetns
+        var libvirt: String, ifcfg: String
+        var bond: Bool, vlan: Bool
+        func remove() {
+            for d in [libvirt, ifcfg] { try? FileManager.default.removeItem(atPath: d) }
+        }
+    }
+
+    func host() throws -> Host {
+        let ns = try TestNetns(prefix: "kvmnet-nobody")
+        try ns.ipIn(["link", "set", "lo", "up"])
+        for args in [["link", "add", "br0", "type", "bridge"], ["link", "set", "br0", "up"],
+                     ["link", "add", "vnet0", "type", "veth", "peer", "name", "vm0"],
+                     ["link", "set", "vnet0", "master", "br0", "up"], ["link", "set", "vm0", "up"]] {
+            try ns.ipIn(args)
+        }
+        // Not every kernel has bonding and 8021q (modules): then without them.
+        let bond = (try? ns.ipIn(["link", "add", "bond0", "type", "bond", "mode", "802.3ad"])) != nil
+        let vlan = (try? ns.ipIn(["link", "add", "link", "vm0", "name", "vm0.10", "type", "vlan", "id", "10"])) != nil
+        var dirs: [String] = []
+        for (kind, file, text) in [("libvirt", "vm1.xml", "<domain type='kvm'><name>vm1</name></domain>"), ("ifcfg", "ifcfg-br0", "DEVICE=br0\nTYPE=Bridge\n")] {
+            let dir = NSTemporaryDirectory() + "kvmnet-\(kind)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try text.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
+            chmod(dir, 0o700)
+            dirs.append(dir)
+        }
+        return Host(ns: ns, libvirt: dirs[0], ifcfg: dirs[1], bond: bond, vlan: vlan)
+    }
+
+    @Test func agentServesWithoutRootAndLogsOnceWhatItCannotRead() throws {
+        let h = try host()
+        defer { h.remove() }
+        let agent = try AgentProcess(arguments: Self.dropToNobody + [AgentProcess.agentPath, "--libvirt-dir=\(h.libvirt)", "--ifcfg-dir=\(h.ifcfg)"],
+                                     executable: findTool("setpriv")!, netns: h.ns.name)
+        defer { agent.stop() }
+        let pid = try #require(agentPID(agent))
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let nobody = try runCommand("/usr/bin/id", ["-u", "nobody"]).stdout.trimmingCharacters(in: "\n")
+        #expect(status.contains("Uid:\t\(nobody)\t\(nobody)"), "the agent must run as nobody")
+
+        var text = ""
+        for _ in 0..<3 { text = try agent.get("/metrics").text }
+        // Netlink needs no privilege: links, the bridge, the VLAN and the bond are all there.
+        #expect(text.contains("kvmnet_link_info{device=\"vnet0\",kind=\"veth\",master=\"br0\"} 1"))
+        #expect(text.contains("kvmnet_bridge_ports{bridge=\"br0\"} 1"))
+        if h.vlan { #expect(text.contains("kvmnet_vlan_info{device=\"vm0.10\",vlan_id=\"10\",parent=\"vm0\"} 1")) }
+        if h.bond { #expect(text.contains("kvmnet_bond_info{bond=\"bond0\",mode=\"802.3ad\"")) }
+        let diagnose = try agent.get("/diagnose")
+        #expect(diagnose.status == 200)
+        #expect(diagnose.text.contains("\"running_as_root\":false") || diagnose.text.contains("\"running_as_root\" : false"))
+
+        agent.stop()
+        let log = agent.log
+        let lines = log.split(separator: "\n").filter { $0.contains("running with reduced data") }
+        #expect(lines.count == 1, "logged once: \(log)")
+        let line = String(lines.first ?? "")
+        #expect(line.contains("without CAP_NET_ADMIN"))
+        #expect(line.contains(h.libvirt), "names the unreadable libvirt directory: \(line)")
+        #expect(line.contains(h.ifcfg), "names the unreadable ifcfg directory: \(line)")
+        if h.vlan { #expect(line.contains("/proc/net/vlan/config"), "names /proc/net/vlan/config: \(line)") }
+        if h.bond { #expect(line.contains("/proc/net/bonding"), "says the bonding files hide LACP details: \(line)") }
+    }
+
+    @Test func diagRunsWithoutRootAndSaysWhichChecksItSkipped() throws {
+        let h = try host()
+        defer { h.remove() }
+        let diag = AgentProcess.productsDirectory.appendingPathComponent("kvmnet-diag").path
+        let run = [findTool("setpriv")!] + Self.dropToNobody + [diag, "--libvirt-dir=\(h.libvirt)", "--ifcfg-dir=\(h.ifcfg)"]
+        let json = try runCommand(h.ns.ip, ["netns", "exec", h.ns.name] + run + ["--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+        #expect(report["running_as_root"] as? Bool == false)
+        #expect((report["verdict"] as? String)?.contains("data incomplete") == true)
+        let errors = (report["data_errors"] as? [[String: Any]]) ?? []
+        #expect(Set(errors.compactMap { $0["path"] as? String }).isSuperset(of: [h.libvirt, h.ifcfg]), "\(errors)")
+        // The checks that need those files are skipped and say why; none "passes" on
+        // data it never saw.
+        let checks = (report["checks"] as? [[String: Any]]) ?? []
+        for family in ["vm.", "config."] {
+            let these = checks.filter { ($0["check"] as? String)?.hasPrefix(family) == true }
+            #expect(!these.isEmpty)
+            for c in these {
+                #expect(c["status"] as? String == "skipped", "\(c)")
+                #expect((c["reason"] as? String)?.hasPrefix("needs root: ") == true, "\(c)")
+            }
+        }
+        if h.bond {
+            let lacp = checks.first { $0["check"] as? String == "bond.lacp_no_partner" }
+            #expect((lacp?["reason"] as? String)?.contains("needs root") == true, "\(String(describing: lacp))")
+        }
+
+        let text = try runCommand(h.ns.ip, ["netns", "exec", h.ns.name] + run)
+        #expect(text.stdout.contains("Not running as root"), "\(text.stdout)")
+        #expect(text.stdout.contains("skipped vm.tap_detached: needs root: \(h.libvirt) is not readable"), "\(text.stdout)")
+        #expect(text.stdout.contains("skipped config.ifcfg_drift: needs root: \(h.ifcfg) is not readable"), "\(text.stdout)")
+        #expect(text.stdout.contains("Unreadable sources (data incomplete)"), "\(text.stdout)")
+    }
+
+    @Test func diagnoseParametersNeverReachTheFilesystemOrAShell() throws {
+        let agent = try AgentProcess(arguments: GoldenMetricsTests.fixtureArgs() + ["--libvirt-dir=/nonexistent-libvirt", "--ifcfg-dir=/nonexistent-ifcfg"])
+        defer { agent.stop() }
+        for query in ["from=%2Fetc%2Fpasswd&to=vnet0", "from=..%2F..&to=vnet0", "from=$(id)&to=vnet0", "from=vnet0&to=%60id%60",
+                      "from=vnet0&external=..", "from=vnet0&external=true", "from=vnet0&to=" + String(repeating: "a", count: 200), "from=vnet0%00&to=vnet1",
+                      "from=vnet0&to=vnet1&file=/etc/shadow", "dir=/etc", "from=~root&to=vnet1"] {
+            let r = try agent.get("/diagnose?" + query)
+            #expect(r.status == 400, "\(query): \(r.status)")
+            #expect(!r.text.contains("root:"), "\(query)")
+        }
+        #expect(try agent.get("/diagnose?from=vnet0&to=vnet1").status == 200)
+    }
+
+    /// No source starts a process or a shell: nothing any input reaches can become a
+    /// command. (Suggested commands in reports are text for a person, quoted by
+    /// ShellQuote, never run.)
+    @Test func noSourceStartsAProcess() throws {
+        let sources = AgentProcess.repositoryRoot.appendingPathComponent("Sources").path
+        let files = try #require(FileManager.default.enumerator(atPath: sources)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") || $0.hasSuffix(".h") || $0.hasSuffix(".c") }
+        #expect(files.count > 50)
+        let forbidden = ["Process(", "NSTask", "posix_spawn", "popen(", "system(", "execv", "execl", "fork(", "/bin/sh"]
+        for f in files {
+            let text = try String(contentsOfFile: sources + "/" + f, encoding: .utf8)
+            for word in forbidden where text.contains(word) {
+                // `case system(operation:errno:)` of NetlinkError is an error, not a call.
+                let hits = text.split(separator: "\n").filter { $0.contains(word) && !$0.contains("case system(") && !$0.contains(".system(") }
+                #expect(hits.isEmpty, "\(f) uses \(word): \(hits.prefix(2))")
+            }
+        }
+    }
+}

@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -31,6 +30,8 @@ public final class WebServer: Sendable {
     /// Requests being answered now (``WebLimits/maxRequests``).
     public let inFlight: InFlightLimiter
     private let connections: ConnectionRegistry
+    /// Threads the routes run on (not the event loop, not the process's shared pools).
+    private let workers: NIOThreadPool
 
     /// - Parameters:
     ///   - listenAddress: `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses).
@@ -49,6 +50,8 @@ public final class WebServer: Sendable {
         self.inFlight = InFlightLimiter(limit: limits.maxRequests)
         self.connections = ConnectionRegistry(limit: limits.maxConnections)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.workers = NIOThreadPool(numberOfThreads: 4)
+        self.workers.start()
     }
 
     /// Splits a listen address into host and port.
@@ -68,7 +71,7 @@ public final class WebServer: Sendable {
         let handler = self.handler
         let logger = self.logger
         let security = self.security
-        let (limits, inFlight, connections) = (self.limits, self.inFlight, self.connections)
+        let (limits, inFlight, connections, workers) = (self.limits, self.inFlight, self.connections, self.workers)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -103,7 +106,7 @@ public final class WebServer: Sendable {
                         HTTPMalformedRequestResponder(),
                         HTTPResponseCompressor(),
                         HTTPRequestRouter(handler: handler, logger: logger, security: security, overTLS: overTLS,
-                                          clock: clock, inFlight: inFlight, maxBodyBytes: limits.maxBodyBytes),
+                                          clock: clock, inFlight: inFlight, maxBodyBytes: limits.maxBodyBytes, workers: workers),
                     ])
                 }
             }
@@ -126,6 +129,7 @@ public final class WebServer: Sendable {
     /// Stops the event loop threads.
     public func shutdown() async {
         try? await group.shutdownGracefully()
+        try? await workers.shutdownGracefully()
     }
 }
 
@@ -142,13 +146,13 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
     private let clock: ConnectionClock?
     private let inFlight: InFlightLimiter?
     private let maxBodyBytes: Int
-    /// Answer on the event loop instead of a worker thread (EmbeddedChannel, fuzzing).
-    private let inline: Bool
+    /// Where routes run; `nil`: on the event loop (EmbeddedChannel, fuzzing).
+    private let workers: NIOThreadPool?
     private var bodyBytes = 0
 
     init(handler: @escaping WebHandler, logger: Logger, security: WebSecurity? = nil, overTLS: Bool = false,
          clock: ConnectionClock? = nil, inFlight: InFlightLimiter? = nil, maxBodyBytes: Int = WebLimits().maxBodyBytes,
-         inline: Bool = false) {
+         workers: NIOThreadPool? = nil) {
         self.handler = handler
         self.logger = logger
         self.security = security
@@ -156,7 +160,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
         self.clock = clock
         self.inFlight = inFlight
         self.maxBodyBytes = maxBodyBytes
-        self.inline = inline
+        self.workers = workers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -190,17 +194,19 @@ final class HTTPRequestRouter: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    /// Answers off the event loop (a slow route does not hold the other connections up),
-    /// then writes on it.
+    /// Answers on a worker thread (a slow route does not hold the other connections up),
+    /// then writes on the event loop.
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead) {
-        if inline {
+        guard let workers else {
             let (response, extra) = answer(head)
             write(context: context, head: head, response: response, extraHeaders: extra, releasing: true)
             return
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        DispatchQueue.global().async { [self] in
-            let (response, extra) = answer(head)
+        workers.submit { [self] state in
+            let (response, extra) = state == .active
+                ? answer(head)
+                : (WebResponse(status: 503, contentType: "text/plain; charset=utf-8", text: "503 shutting down\n"), [])
             bound.eventLoop.execute { [self] in
                 write(context: bound.value, head: head, response: response, extraHeaders: extra, releasing: true)
             }

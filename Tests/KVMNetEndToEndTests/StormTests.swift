@@ -70,8 +70,10 @@ struct StormTests {
         #expect(events > 5000, "\(line)")
         #expect(resyncs >= 1, "a 16 KiB buffer must overrun in such a storm: \(line)")
         #expect(agent.process.isRunning)
-        #expect(after - before < 64 * 1024, "\(line)")
-        #expect(scrapes.peakKiB - before < 128 * 1024, "\(line)")
+        if HardeningTests.sanitizer == nil {
+            #expect(after - before < 64 * 1024, "\(line)")
+            #expect(scrapes.peakKiB - before < 128 * 1024, "\(line)")
+        }
         // Nothing of the storm is left.
         #expect(!text.contains("device=\"s0v") && !text.contains("bridge=\"s1br") && !text.contains("device=\"s2t"))
     }

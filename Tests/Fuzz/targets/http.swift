@@ -1,8 +1,9 @@
 // libFuzzer target: the HTTP request path. Raw bytes from a client go through the same
 // pipeline as a real connection (ConnectionGuard, NIO's HTTP/1.1 decoder with the
 // server's limits, HTTPMalformedRequestResponder, compression, HTTPRequestRouter with
-// the request cap) on an EmbeddedChannel, answered inline. Compiled into one module with
-// KVMNetWeb's sources, so the internal handlers are reachable.
+// the request cap) on an EmbeddedChannel. Compiled into one module with
+// KVMNetWeb's sources, so the internal handlers are reachable; without worker threads the
+// router answers on the (embedded) event loop.
 //
 // Invariants besides "no crash": every request slot taken is given back, and the
 // connection is either still usable or closed (never stuck half-answered).
@@ -40,7 +41,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             HTTPMalformedRequestResponder(),
             HTTPResponseCompressor(),
             HTTPRequestRouter(handler: handler, logger: logger, clock: clock, inFlight: limiter,
-                              maxBodyBytes: limits.maxBodyBytes, inline: true),
+                              maxBodyBytes: limits.maxBodyBytes),
         ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 10245)).wait()
     } catch {

@@ -6,6 +6,7 @@
 # 6.12.*-amd64), one after the other (never two qemu at once):
 #   1. build-initramfs.sh -> .build-lab/initramfs-<v>.gz, with kvmnet-agent and
 #      kvmnet-diag packed in when they exist;
+#      also tools/nlcapture.c, compiled here with gcc -static (skipped if gcc fails);
 #   2. boot it ONCE under qemu TCG (all scenarios in that boot) with a timeout,
 #      serial console -> OUTDIR/<v>/console.log;
 #   3. split the marked sections into OUTDIR/<v>/<scenario>/<step>/<file>
@@ -63,6 +64,17 @@ elif [ -n "${KVMNET_AGENT:-}" ]; then
     die "KVMNET_AGENT=$KVMNET_AGENT is not an executable"
 else
     echo "run-lab: no agent at $agent: metrics sections skipped"
+fi
+# nlcapture (tools/nlcapture.c): raw RTM_NEWLINK dump for the netlink fixtures;
+# skipped (no nlmsg-links.txt sections) when gcc cannot build it.
+mkdir -p "$labdir"
+if gcc -O2 -static -o "$labdir/nlcapture.tmp" "$here/tools/nlcapture.c" > "$labdir/nlcapture.log" 2>&1 \
+    && mv "$labdir/nlcapture.tmp" "$labdir/nlcapture"; then
+    extra="$extra nlcapture=$labdir/nlcapture"
+    echo "run-lab: packing nlcapture"
+else
+    rm -f "$labdir/nlcapture.tmp"
+    echo "run-lab: gcc could not build tools/nlcapture.c (see $labdir/nlcapture.log): nlmsg sections skipped"
 fi
 diag=${KVMNET_DIAG:-$repo/.build/release/kvmnet-diag}
 if [ -x "$diag" ]; then

@@ -88,6 +88,10 @@ lab_dump() {
     lab_capture "$_step/ip_link.json" $_x /sbin/ip -d -j link show
     lab_capture "$_step/ip_link.txt" $_x /sbin/ip -d link show
     lab_capture "$_step/bridge_fdb.txt" $_x /sbin/bridge fdb show
+    # Raw RTM_NEWLINK dump ("<ifname> <hex>" lines) for the netlink fixtures.
+    if [ -x /bin/nlcapture ]; then
+        lab_capture "$_step/nlmsg-links.txt" $_x /bin/nlcapture
+    fi
     if [ -z "$_ns" ]; then
         lab_metrics "$_step"
         lab_diag "$_step/diag.json"

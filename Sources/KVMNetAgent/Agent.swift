@@ -20,6 +20,7 @@ public final class Agent: Sendable {
     let logger: Logger
     let renderer: MetricsRenderer
     let fdbMoveWindow = FDBMoveWindow()
+    let scrapeCache = ScrapeCache()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
 
@@ -51,8 +52,14 @@ public final class Agent: Sendable {
         switch request.path {
         case config.telemetryPath:
             let start = monotonicSeconds()
-            let text = renderer.render(state.snapshot(), seriesGuard: seriesGuard, elapsed: { monotonicSeconds() - start })
-            return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, text: text)
+            // The version is read before the snapshot: a change in between only makes the
+            // next scrape render again.
+            let version = state.version
+            let (before, after) = scrapeCache.parts(version: version, vms: libvirtDomains.table.interfaces) {
+                renderer.renderParts(state.snapshot(), seriesGuard: seriesGuard)
+            }
+            let duration = ExpositionRenderer.render([ScrapeDuration.family(monotonicSeconds() - start)])
+            return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, text: before + duration + after)
         case "/":
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
                                text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))

@@ -15,14 +15,32 @@ public struct MetricsRenderer: Sendable {
     /// Renders a snapshot. `elapsed`, when given, is asked after collecting and becomes
     /// `kvmnet_scrape_duration_seconds`. `seriesGuard`, when given, caps the series per
     /// family (``SeriesGuard``).
+    /// The rendering of a snapshot in two parts: the families sorted before
+    /// `kvmnet_scrape_duration_seconds` and those after, so that a cached rendering can be
+    /// served with a fresh duration in its sorted place (``ScrapeDuration/family(_:)``).
+    public func renderParts(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil) -> (before: String, after: String) {
+        var families = collectors.flatMap { $0.collect(snapshot) }
+        if let seriesGuard { families = seriesGuard.apply(families) }
+        let split = ScrapeDuration.name
+        return (ExpositionRenderer.render(families.filter { $0.name < split }),
+                ExpositionRenderer.render(families.filter { $0.name > split }))
+    }
+
     public func render(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil, elapsed: (() -> Double)? = nil) -> String {
         var families = collectors.flatMap { $0.collect(snapshot) }
         if let seriesGuard { families = seriesGuard.apply(families) }
-        if let elapsed {
-            var d = MetricFamily(name: "kvmnet_scrape_duration_seconds", help: "Time this scrape took to collect, in seconds.", type: .gauge)
-            d.add([], elapsed())
-            families.append(d)
-        }
+        if let elapsed { families.append(ScrapeDuration.family(elapsed())) }
         return ExpositionRenderer.render(families)
+    }
+}
+
+/// `kvmnet_scrape_duration_seconds`.
+public enum ScrapeDuration {
+    public static let name = "kvmnet_scrape_duration_seconds"
+
+    public static func family(_ seconds: Double) -> MetricFamily {
+        var d = MetricFamily(name: name, help: "Time this scrape took to collect, in seconds.", type: .gauge)
+        d.add([], seconds)
+        return d
     }
 }

@@ -65,7 +65,7 @@ public enum TopologyBuilder {
                 if bond.primary == nil, let i = u.bondPrimaryIndex { bond.primary = nameByIndex[i] }
                 bond.slaves = slavesByMaster[bond.name] ?? bond.slaves
                 if let extra = bondSupplements[bond.name] { merge(&bond, procfs: extra) }
-                if bond.mode.hasActiveSlave {
+                if bond.mode == .activeBackup {
                     for i in bond.slaves.indices where bond.slaves[i].isActive == nil {
                         bond.slaves[i].isActive = bond.slaves[i].name == bond.activeSlave
                     }

@@ -459,7 +459,10 @@ private struct BondingParseState {
                 systemMAC: systemMAC, activeAggregator: aggregator, aggregatorVisible: visible)
         }
 
-        if mode.hasActiveSlave {
+        // Only active-backup has backup slaves: in balance-tlb and balance-alb the kernel
+        // keeps every slave active (state ACTIVE in netlink) and the "current" one only
+        // receives; procfs does not say more.
+        if mode == .activeBackup {
             for i in slaves.indices { slaves[i].isActive = slaves[i].name == activeSlave }
         }
 

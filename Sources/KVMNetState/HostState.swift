@@ -30,6 +30,7 @@ public final class HostState: Sendable {
     public func apply(_ changes: [TopologyChange]) {
         let now = clock()
         storage.withLock { s in
+            s.version &+= 1
             for c in changes { s.apply(c, now: now) }
         }
     }
@@ -39,6 +40,7 @@ public final class HostState: Sendable {
     public func refresh(_ updates: [LinkUpdate]) {
         let now = clock()
         storage.withLock { s in
+            s.version &+= 1
             for var u in updates {
                 if let old = s.links[u.link.name], u.link.addresses.isEmpty { u.link.addresses = old.link.addresses }
                 s.apply(.linkUpdated(u), now: now)
@@ -57,6 +59,7 @@ public final class HostState: Sendable {
     public func resync(_ dump: FullDump, fdbKnown: Bool = true, reason: ResyncReason) {
         let now = clock()
         storage.withLock { s in
+            s.version &+= 1
             if reason == .overrun { s.counters.resyncs += 1 }
             s.replace(with: dump, fdbKnown: fdbKnown, reason: reason, now: now)
         }
@@ -67,6 +70,7 @@ public final class HostState: Sendable {
         storage.withLock { s in
             if s.bondSupplements != bonds {
                 s.bondSupplements = bonds
+                s.version &+= 1
                 s.cached = nil
             }
         }
@@ -77,6 +81,7 @@ public final class HostState: Sendable {
         storage.withLock { s in
             for (k, v) in bonds where s.bondSupplements[k] != v {
                 s.bondSupplements[k] = v
+                s.version &+= 1
                 s.cached = nil
             }
         }
@@ -87,6 +92,7 @@ public final class HostState: Sendable {
         storage.withLock { s in
             if s.vlanSupplements != vlans {
                 s.vlanSupplements = vlans
+                s.version &+= 1
                 s.cached = nil
             }
         }
@@ -94,20 +100,31 @@ public final class HostState: Sendable {
 
     /// Counts one read or parse error of `source`.
     public func recordSourceError(_ source: String) {
-        storage.withLock { $0.counters.sourceErrors[source, default: 0] += 1 }
+        storage.withLock { s in
+            s.version &+= 1
+            s.counters.sourceErrors[source, default: 0] += 1
+        }
     }
 
     /// Makes a source's error series exist at 0 so that alerts on `increase()` work from the start.
     public func registerSources(_ sources: [String]) {
         storage.withLock { s in
+            s.version &+= 1
             for src in sources where s.counters.sourceErrors[src] == nil { s.counters.sourceErrors[src] = 0 }
         }
     }
 
     /// Counts netlink messages received for a multicast group.
     public func recordNetlinkEvents(group: String, count: UInt64 = 1) {
-        storage.withLock { $0.counters.netlinkEvents[group, default: 0] += count }
+        storage.withLock { s in
+            s.version &+= 1
+            s.counters.netlinkEvents[group, default: 0] += count
+        }
     }
+
+    /// Changes with every update that can change what a scrape shows: a scrape of an
+    /// unchanged state can reuse the last rendering.
+    public var version: UInt64 { storage.withLock { $0.version } }
 
     /// The current topology and counters; builds the topology only after a change.
     public func snapshot() -> StateSnapshot {
@@ -149,6 +166,8 @@ extension EventCounters {
 
 /// The mutable state behind the lock.
 struct Storage {
+    /// Bumped by every change that can change a scrape's output.
+    var version: UInt64 = 0
     var links: [String: LinkUpdate] = [:]
     var nameByIndex: [Int: String] = [:]
     var fdb: [FDBEntry.Key: FDBEntry] = [:]

@@ -58,7 +58,7 @@ import Testing
         let f = try parse("Bonding Mode: \(description)\nMII Status: up\n\n" + Self.slaveEth0)
         #expect(f.bond.mode == mode)
         #expect(f.unknownLines.isEmpty)  // "unknown" is a kernel value, not an unknown line
-        #expect(f.bond.slaves.first?.isActive == (mode.hasActiveSlave ? false : nil))
+        #expect(f.bond.slaves.first?.isActive == (mode == .activeBackup ? false : nil))
         #expect((f.bond.lacp != nil) == (mode == .ieee8023ad))
         #expect(f.bond.failOverMAC == (mode == .activeBackup ? "none" : nil))
     }

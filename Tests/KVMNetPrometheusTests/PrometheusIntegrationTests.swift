@@ -24,6 +24,8 @@ struct PrometheusIntegrationTests {
         "kvmnet_bond_last_failover_timestamp_seconds": "no failover happened on the fixture host",
         "kvmnet_netlink_events_total": "live (netlink) mode only",
         "kvmnet_netlink_resyncs_total": "live (netlink) mode only",
+        "kvmnet_vm_interface_info": "live (netlink) mode with running libvirt domains only",
+        "kvmnet_series_dropped_total": "only when a family exceeds --web.max-series-per-family",
     ]
 
     @Test(.timeLimit(.minutes(2)))

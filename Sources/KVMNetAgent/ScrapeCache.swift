@@ -1,0 +1,24 @@
+import KVMNetMetrics
+import Synchronization
+
+/// The last rendering of `/metrics`, reused while nothing changed: the state's version and
+/// the VM table are the same. A scrape of an unchanged host then costs a copy, not a walk
+/// of every link and FDB summary; the scrape duration is always fresh.
+final class ScrapeCache: Sendable {
+    private struct Entry {
+        var version: UInt64
+        var vms: [VMInterface]
+        var before: String
+        var after: String
+    }
+
+    private let entry = Mutex<Entry?>(nil)
+
+    /// The two parts for this version, rendering them with `render` when they are stale.
+    func parts(version: UInt64, vms: [VMInterface], render: () -> (before: String, after: String)) -> (String, String) {
+        if let e = entry.withLock({ $0 }), e.version == version, e.vms == vms { return (e.before, e.after) }
+        let (before, after) = render()
+        entry.withLock { $0 = Entry(version: version, vms: vms, before: before, after: after) }
+        return (before, after)
+    }
+}

@@ -66,7 +66,8 @@ struct StormTests {
         #expect(settled.disagreement == nil, "\(settled.disagreement ?? "")")
         #expect(try waitForAgreement(agent: counter, ns: ns).disagreement == nil, "the default-buffer agent")
         #expect(scrapes.failed == 0, "\(scrapes.errors.prefix(5))")
-        #expect(scrapes.ok >= Int(stormSeconds * 10), "\(line)")
+        // 20 Hz aimed at; at least half of it answered (a fifth under a sanitizer).
+        #expect(scrapes.ok >= Int(stormSeconds * (HardeningTests.sanitizer == nil ? 10 : 4)), "\(line)")
         #expect(events > 5000, "\(line)")
         #expect(resyncs >= 1, "a 16 KiB buffer must overrun in such a storm: \(line)")
         #expect(agent.process.isRunning)

@@ -4,7 +4,8 @@ import Synchronization
 /// one scrape (`--web.max-series-per-family`). A family over the cap keeps its first
 /// series in the exposition's order (sorted by label values, so the same ones every
 /// scrape) and leaves out the rest; each series left out adds 1 to
-/// `kvmnet_series_dropped_total{family}`. ``onChange`` is called when the number a
+/// `kvmnet_series_dropped_total{family}` each time the family is rendered (a scrape of an
+/// unchanged host reuses the last rendering and adds nothing). ``onChange`` is called when the number a
 /// family leaves out changes (over the cap, a different excess, back under it): once
 /// per change, not once per scrape.
 ///
@@ -86,7 +87,7 @@ public final class SeriesGuard: Sendable {
         for c in changes.sorted(by: { $0.family < $1.family }) { onChange(c) }
         var dropped = MetricFamily(
             name: Self.droppedFamily,
-            help: "Series left out of the scrape because their family had more than --web.max-series-per-family, by family; 1 per series per scrape.",
+            help: "Series left out because their family had more than --web.max-series-per-family, by family; 1 per series each time the family is rendered.",
             type: .counter)
         for (name, n) in totals { dropped.add([("family", name)], n) }
         out.append(dropped)

@@ -8,6 +8,19 @@ import Testing
 struct HardeningPrivilegeTests {
     static let dropToNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
+    /// A copy of a built binary where `nobody` may run it (the checkout may lie under a
+    /// directory only root can enter; the Swift runtime is found by absolute RUNPATH), in
+    /// a directory the caller removes.
+    static func runnableByNobody(_ name: String) throws -> (path: String, dir: String) {
+        let dir = NSTemporaryDirectory() + "kvmnet-nobody-bin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o755)
+        let copy = dir + "/" + name
+        try FileManager.default.copyItem(atPath: AgentProcess.productsDirectory.appendingPathComponent(name).path, toPath: copy)
+        chmod(copy, 0o755)
+        return (copy, dir)
+    }
+
     /// A host: a bridge with a port, an 802.3ad bond and a VLAN where the kernel has
     /// them (`bond`, `vlan`), and libvirt and ifcfg directories only root can read.
     struct Host {
@@ -44,7 +57,9 @@ struct HardeningPrivilegeTests {
     @Test func agentServesWithoutRootAndLogsOnceWhatItCannotRead() throws {
         let h = try host()
         defer { h.remove() }
-        let agent = try AgentProcess(arguments: Self.dropToNobody + [AgentProcess.agentPath, "--libvirt-dir=\(h.libvirt)", "--ifcfg-dir=\(h.ifcfg)"],
+        let binary = try Self.runnableByNobody("kvmnet-agent")
+        defer { try? FileManager.default.removeItem(atPath: binary.dir) }
+        let agent = try AgentProcess(arguments: Self.dropToNobody + [binary.path, "--libvirt-dir=\(h.libvirt)", "--ifcfg-dir=\(h.ifcfg)"],
                                      executable: findTool("setpriv")!, netns: h.ns.name)
         defer { agent.stop() }
         let pid = try #require(agentPID(agent))
@@ -78,7 +93,9 @@ struct HardeningPrivilegeTests {
     @Test func diagRunsWithoutRootAndSaysWhichChecksItSkipped() throws {
         let h = try host()
         defer { h.remove() }
-        let diag = AgentProcess.productsDirectory.appendingPathComponent("kvmnet-diag").path
+        let binary = try Self.runnableByNobody("kvmnet-diag")
+        defer { try? FileManager.default.removeItem(atPath: binary.dir) }
+        let diag = binary.path
         let run = [findTool("setpriv")!] + Self.dropToNobody + [diag, "--libvirt-dir=\(h.libvirt)", "--ifcfg-dir=\(h.ifcfg)"]
         let json = try runCommand(h.ns.ip, ["netns", "exec", h.ns.name] + run + ["--json"])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")

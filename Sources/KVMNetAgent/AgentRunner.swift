@@ -9,6 +9,7 @@ import Glibc
 extension Agent {
     /// Starts the sources and the HTTP server, and serves until SIGINT or SIGTERM.
     public func run() async throws {
+        limitMallocArenas()
         var limits = WebLimits()
         limits.maxRequests = config.webMaxRequests
         let server = try WebServer(listenAddress: config.listenAddress, webConfigFile: config.webConfigFile, limits: limits,
@@ -74,4 +75,16 @@ final class SignalOnce: @unchecked Sendable {
             cont = nil
         }
     }
+}
+
+/// At most two glibc malloc arenas: each thread (event loop, route pool, netlink,
+/// tasks) would otherwise get an arena of its own, and the agent's resident memory grows
+/// with threads rather than with data (measured: scripts/bench/run.py, docs/performance.md).
+func limitMallocArenas() {
+    #if canImport(Glibc)
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    guard let sym = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
+    let M_ARENA_MAX: Int32 = -8
+    _ = unsafeBitCast(sym, to: Mallopt.self)(M_ARENA_MAX, 2)
+    #endif
 }

@@ -50,8 +50,10 @@ public struct BcryptVerifier: Sendable {
 
     /// Loads libcrypt and checks that it computes bcrypt correctly (a known vector).
     public init() throws(BcryptError) {
-        guard let handle = dlopen("libcrypt.so.1", RTLD_NOW) ?? dlopen("libcrypt.so", RTLD_NOW) else {
-            throw .libcryptMissing("cannot load libcrypt.so.1")
+        // Debian and Ubuntu ship libxcrypt as libcrypt.so.1; Fedora and RHEL as libcrypt.so.2.
+        guard let handle = dlopen("libcrypt.so.1", RTLD_NOW) ?? dlopen("libcrypt.so.2", RTLD_NOW)
+                ?? dlopen("libcrypt.so", RTLD_NOW) else {
+            throw .libcryptMissing("cannot load libcrypt.so.1 or libcrypt.so.2")
         }
         guard let symbol = dlsym(handle, "crypt_rn") else {
             throw .libcryptMissing("libcrypt has no crypt_rn (it is not libxcrypt)")

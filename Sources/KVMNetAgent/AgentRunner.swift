@@ -77,14 +77,21 @@ final class SignalOnce: @unchecked Sendable {
     }
 }
 
-/// At most two glibc malloc arenas: each thread (event loop, route pool, netlink,
-/// tasks) would otherwise get an arena of its own, and the agent's resident memory grows
-/// with threads rather than with data (measured: scripts/bench/run.py, docs/performance.md).
+/// Keeps glibc's malloc from holding memory the agent no longer uses:
+/// - at most two arenas: each thread (event loop, route pool, netlink, tasks) would
+///   otherwise get an arena of its own, and resident memory grows with threads rather
+///   than with data;
+/// - a fixed mmap threshold of 256 KB: glibc otherwise raises it to the size of the
+///   largest block freed (up to 32 MB), so after a resync frees the old FDB tables the
+///   next ones come from the heap and stay resident after they are freed too.
+/// Measured by scripts/bench/run.py (docs/performance.md).
 func limitMallocArenas() {
     #if canImport(Glibc)
     typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
     guard let sym = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
-    let M_ARENA_MAX: Int32 = -8
-    _ = unsafeBitCast(sym, to: Mallopt.self)(M_ARENA_MAX, 2)
+    let mallopt = unsafeBitCast(sym, to: Mallopt.self)
+    let M_ARENA_MAX: Int32 = -8, M_MMAP_THRESHOLD: Int32 = -3
+    _ = mallopt(M_ARENA_MAX, 2)
+    _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
     #endif
 }

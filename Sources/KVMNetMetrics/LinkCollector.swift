@@ -17,7 +17,8 @@ public struct LinkCollector: Collector {
         var transitionsByDevice: [String: [(String, UInt64)]] = [:]
         for (k, v) in c.linkTransitions { transitionsByDevice[k.device, default: []].append((k.to, v)) }
 
-        for link in snapshot.topology.links.values where link.kind != .loopback {
+        // In name order: the samples then come out sorted and the renderer need not sort them.
+        for link in snapshot.topology.sortedLinks where link.kind != .loopback {
             let d = [("device", link.name)]
             info.add(d + [("kind", link.kind.rawValue), ("master", link.master ?? "")], 1)
             up.add(d + [("kind", link.kind.rawValue)], link.isUp)
@@ -26,7 +27,7 @@ public struct LinkCollector: Collector {
             if let s = link.speedMbps { speed.add(d, .int(Int64(s) * 125_000)) }
             var seen: [String: UInt64] = ["down": 0, "up": 0]
             for (to, v) in transitionsByDevice[link.name] ?? [] { seen[to] = v }
-            for (to, v) in seen { transitions.add(d + [("to", to)], v) }
+            for (to, v) in seen.sorted(by: { $0.key < $1.key }) { transitions.add(d + [("to", to)], v) }
         }
         return [info, up, carrierChanges, mtu, speed, transitions]
     }

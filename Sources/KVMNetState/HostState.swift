@@ -170,7 +170,7 @@ struct Storage {
     var version: UInt64 = 0
     var links: [String: LinkUpdate] = [:]
     var nameByIndex: [Int: String] = [:]
-    var fdb: [FDBEntry.Key: FDBEntry] = [:]
+    var fdb = FDBTable()
     var fdbCounts = FDBCounts()
     var fdbKnown = false
     var bondSupplements: [String: Bond] = [:]
@@ -200,7 +200,7 @@ struct Storage {
             fdbKnown = true
             addFDB(e)
         case .fdbRemoved(let e):
-            if let old = fdb.removeValue(forKey: e.key) { fdbCounts.remove(old) }
+            if let old = fdb.remove(e.key) { fdbCounts.remove(old) }
         }
     }
 
@@ -217,16 +217,14 @@ struct Storage {
                 update(u, reconcile: true, now: now)
             }
         }
-        var newFDB: [FDBEntry.Key: FDBEntry] = [:]
-        newFDB.reserveCapacity(dump.fdb.count)
-        for e in dump.fdb {
-            if reason != .initial, let old = fdb[e.key], old.portIndex != e.portIndex {
-                countMove(bridgeIndex: e.bridgeIndex)
+        if reason != .initial {
+            for e in dump.fdb {
+                if let old = fdb[e.key], old.portIndex != e.portIndex { countMove(bridgeIndex: e.bridgeIndex) }
             }
-            newFDB[e.key] = e
         }
-        fdb = newFDB
-        fdbCounts = FDBCounts(tallying: Array(newFDB.values))
+        fdb = FDBTable()    // the old table is freed before the new one is built
+        fdb = FDBTable(dump.fdb)
+        fdbCounts = fdb.counts
         fdbKnown = known
         if reason == .initial { changedBonds.formUnion(links.values.compactMap { $0.bond != nil ? $0.link.name : nil }) }
     }
@@ -267,11 +265,7 @@ struct Storage {
         counters.forget(name)
         if index > 0 {
             let idx = Int32(index)
-            let gone = fdb.filter { $0.value.bridgeIndex == idx || $0.value.portIndex == idx }
-            for (k, e) in gone {
-                fdb[k] = nil
-                fdbCounts.remove(e)
-            }
+            for e in fdb.removeAll(touching: idx) { fdbCounts.remove(e) }
         }
     }
 
@@ -337,11 +331,10 @@ struct Storage {
     // MARK: FDB
 
     mutating func addFDB(_ e: FDBEntry) {
-        if let old = fdb[e.key] {
+        if let old = fdb.insert(e) {
             if old.portIndex != e.portIndex { countMove(bridgeIndex: e.bridgeIndex) }
             fdbCounts.remove(old)
         }
-        fdb[e.key] = e
         fdbCounts.add(e)
     }
 

@@ -131,12 +131,20 @@ def scrape_latencies(port, n):
     return out, size
 
 
-def rss_kb(pid):
+def rss_split(pid):
+    """VmRSS and its parts, in KiB: RssAnon (heap, stacks: what the process allocated)
+    and RssFile (pages of the binary and libraries mapped from the page cache)."""
+    out = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key = line.split(":")[0]
+            if key in out:
+                out[key] = int(line.split()[1])
+    return out
+
+
+def mb_split(r):
+    return "%.1f (anon %.1f + file %.1f)" % (r["VmRSS"] / 1024, r["RssAnon"] / 1024, r["RssFile"] / 1024)
 
 
 def cpu_seconds(pid):
@@ -151,11 +159,15 @@ def child_pid(proc):
 
 
 def metric_value(body, series):
-    prefix = series.encode() + b" "
-    for line in body.split(b"\n"):
-        if line.startswith(prefix):
-            return float(line[len(prefix):])
-    return None
+    """The value of one series (a search, not a parse of every line: the event-to-metric
+    loop calls it after each scrape, and its own cost counts in that latency)."""
+    prefix = b"\n" + series.encode() + b" "
+    i = body.find(prefix)
+    if i < 0:
+        return None
+    start = i + len(prefix)
+    end = body.find(b"\n", start)
+    return float(body[start:end if end >= 0 else len(body)])
 
 
 def main():
@@ -237,7 +249,7 @@ def main():
         # Idle: RSS and CPU over 10 s.
         idle = {}
         for name, p in (("agent", agent), ("node_exporter", ne)):
-            idle[name] = [rss_kb(child_pid(p)), cpu_seconds(child_pid(p))]
+            idle[name] = [rss_split(child_pid(p)), cpu_seconds(child_pid(p))]
         time.sleep(10)
         for name, p in (("agent", agent), ("node_exporter", ne)):
             idle[name][1] = (cpu_seconds(child_pid(p)) - idle[name][1]) / 10 * 100
@@ -273,7 +285,7 @@ def main():
             sh([IP, "-batch", "-"], input="\n".join("link set vb%d up" % i for i in flap_links).encode())
             time.sleep(0.1)
         flap_s = time.time() - t_flap
-        rss_burst = rss_kb(child_pid(agent))
+        rss_burst = rss_split(child_pid(agent))
         time.sleep(1)
         body = http_get(agent_port)[1]
         counted = 0
@@ -296,8 +308,9 @@ def main():
         report.append("| scrape p99 (ms) | %.2f | node_exporter %.2f | %.0fx |" % (p99a, p99n, p99n / p99a))
         report.append("| FDB sizes (ms) | %.2f (scrape p50, all bridges, per port and kind) | `bridge fdb show` %.1f (median of 5) | %.0fx |" % (p50a, bridge_med, bridge_med / p50a))
         report.append("| response size (bytes) | %d | node_exporter %d | |" % (agent_size, ne_size))
-        report.append("| RSS idle (MB) | %.1f | node_exporter %.1f | %.1fx |" % (idle["agent"][0] / 1024, idle["node_exporter"][0] / 1024, idle["node_exporter"][0] / max(1, idle["agent"][0])))
-        report.append("| RSS after event burst (MB) | %.1f | | |" % (rss_burst / 1024))
+        ra, rn = idle["agent"][0], idle["node_exporter"][0]
+        report.append("| RSS idle (MB) | %s | node_exporter %s | %.1fx |" % (mb_split(ra), mb_split(rn), rn["VmRSS"] / max(1, ra["VmRSS"])))
+        report.append("| RSS after event burst (MB) | %s | | |" % mb_split(rss_burst))
         report.append("| CPU idle (%% of a core, 10 s) | %.2f | node_exporter %.2f (not scraped) | |" % (idle["agent"][1], idle["node_exporter"][1]))
         report.append("| event-to-metric p50 / p99 (ms) | %.2f / %.2f | node_exporter: next scrape (scrape interval) | |" % (pct(ev_lat, 50), pct(ev_lat, 99)))
         report.append("| CPU during %d carrier events + %d scrapes (s) | %.2f | | |" % (a.events, a.events, burst_cpu))

@@ -21,6 +21,7 @@ public final class Agent: Sendable {
     let renderer: MetricsRenderer
     let fdbMoveWindow = FDBMoveWindow()
     let scrapeCache = ScrapeCache()
+    let memoryTrimmer = MemoryTrimmer()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
 
@@ -56,10 +57,17 @@ public final class Agent: Sendable {
             // next scrape render again.
             let version = state.version
             let (before, after) = scrapeCache.parts(version: version, vms: libvirtDomains.table.interfaces) {
-                renderer.renderParts(state.snapshot(), seriesGuard: seriesGuard)
+                defer { memoryTrimmer.request() }
+                return renderer.renderParts(state.snapshot(), seriesGuard: seriesGuard)
             }
-            let duration = ExpositionRenderer.render([ScrapeDuration.family(monotonicSeconds() - start)])
-            return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, text: before + duration + after)
+            let duration = ExpositionRenderer.renderBytes([ScrapeDuration.family(monotonicSeconds() - start)])
+            // One allocation for the body: the parts are hundreds of KB on a big host.
+            var body: [UInt8] = []
+            body.reserveCapacity(before.count + duration.count + after.count)
+            body += before
+            body += duration
+            body += after
+            return WebResponse(status: 200, contentType: ExpositionRenderer.contentType, body: body)
         case "/":
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
                                text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))

@@ -100,13 +100,3 @@ extension Agent {
         }
     }
 }
-
-/// Returns freed heap pages to the kernel (glibc `malloc_trim`, looked up at run time:
-/// the Glibc module does not export it).
-func releaseFreedMemory() {
-    #if canImport(Glibc)
-    typealias MallocTrim = @convention(c) (Int) -> Int32
-    guard let sym = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
-    _ = unsafeBitCast(sym, to: MallocTrim.self)(0)
-    #endif
-}

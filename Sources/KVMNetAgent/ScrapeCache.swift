@@ -8,14 +8,14 @@ final class ScrapeCache: Sendable {
     private struct Entry {
         var version: UInt64
         var vms: [VMInterface]
-        var before: String
-        var after: String
+        var before: [UInt8]
+        var after: [UInt8]
     }
 
     private let entry = Mutex<Entry?>(nil)
 
     /// The two parts for this version, rendering them with `render` when they are stale.
-    func parts(version: UInt64, vms: [VMInterface], render: () -> (before: String, after: String)) -> (String, String) {
+    func parts(version: UInt64, vms: [VMInterface], render: () -> (before: [UInt8], after: [UInt8])) -> ([UInt8], [UInt8]) {
         if let e = entry.withLock({ $0 }), e.version == version, e.vms == vms { return (e.before, e.after) }
         let (before, after) = render()
         entry.withLock { $0 = Entry(version: version, vms: vms, before: before, after: after) }

@@ -12,11 +12,16 @@ public enum ExpositionRenderer {
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     public static func render(_ families: [MetricFamily]) -> String {
+        String(decoding: renderBytes(families), as: UTF8.self)
+    }
+
+    /// The same text as ``render(_:)``, as the UTF-8 bytes an HTTP body carries.
+    public static func renderBytes(_ families: [MetricFamily]) -> [UInt8] {
         var w = ExpositionWriter(capacity: families.reduce(0) { $0 + 128 + $1.samples.count * 72 })
         for family in families.sorted(by: { $0.name < $1.name }) where !family.samples.isEmpty {
             w.write(family)
         }
-        return w.string
+        return w.bytes
     }
 
     /// Samples in the exposition's order: by their label values.

@@ -18,12 +18,13 @@ public struct MetricsRenderer: Sendable {
     /// The rendering of a snapshot in two parts: the families sorted before
     /// `kvmnet_scrape_duration_seconds` and those after, so that a cached rendering can be
     /// served with a fresh duration in its sorted place (``ScrapeDuration/family(_:)``).
-    public func renderParts(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil) -> (before: String, after: String) {
+    /// The parts are UTF-8 bytes, ready to be joined into an HTTP body.
+    public func renderParts(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil) -> (before: [UInt8], after: [UInt8]) {
         var families = collectors.flatMap { $0.collect(snapshot) }
         if let seriesGuard { families = seriesGuard.apply(families) }
         let split = ScrapeDuration.name
-        return (ExpositionRenderer.render(families.filter { $0.name < split }),
-                ExpositionRenderer.render(families.filter { $0.name > split }))
+        return (ExpositionRenderer.renderBytes(families.filter { $0.name < split }),
+                ExpositionRenderer.renderBytes(families.filter { $0.name > split }))
     }
 
     public func render(_ snapshot: StateSnapshot, seriesGuard: SeriesGuard? = nil, elapsed: (() -> Double)? = nil) -> String {

@@ -1,4 +1,3 @@
-import Foundation
 import KVMNetDiagnose
 import KVMNetState
 import KVMNetWeb
@@ -42,9 +41,8 @@ extension Agent {
             fdbMovesWindowSeconds: snapshot.fdbKnown ? max(moves.seconds, config.rescanIntervalSeconds) : nil)
         let report = diagnose(diagSnapshot, request: DiagRequest(target))
         do {
-            let data = try report.jsonData()
             return WebResponse(status: report.status == .usageError ? 400 : 200,
-                               contentType: "application/json", body: Array(data))
+                               contentType: "application/json", body: try report.jsonBytes())
         } catch {
             return WebResponse(status: 500, contentType: "text/plain; charset=utf-8", text: "cannot encode the report: \(error)\n")
         }
@@ -67,8 +65,36 @@ enum QueryString {
         return out
     }
 
+    /// `+` as a space and `%XX` as the byte XX; text that is not valid UTF-8 after
+    /// decoding, or a `%` without two hex digits, is kept as it came.
     static func decode(_ s: String) -> String {
-        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+        var out: [UInt8] = []
+        let bytes = Array(s.utf8)
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "+"):
+                out.append(UInt8(ascii: " "))
+                i += 1
+            case UInt8(ascii: "%"):
+                guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) else { return s }
+                out.append(hi << 4 | lo)
+                i += 3
+            default:
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(validating: out, as: UTF8.self) ?? s
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     /// Names, MACs, IPv4 and IPv6 addresses; `1` for flags.

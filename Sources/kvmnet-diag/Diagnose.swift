@@ -58,7 +58,7 @@ struct Diagnose: ParsableCommand {
         }
         let report = KVMNetDiagnose.diagnose(snapshot, request: request)
         if json {
-            var data = try report.jsonData()
+            var data = Data(try report.jsonBytes())
             data.append(0x0A)
             FileHandle.standardOutput.write(data)
         } else {

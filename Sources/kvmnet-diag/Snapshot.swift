@@ -15,7 +15,7 @@ struct Snapshot: ParsableCommand {
 
     func run() throws {
         let snapshot = sources.collect()
-        var data = try snapshot.jsonData()
+        var data = Data(try snapshot.jsonBytes())
         data.append(0x0A)
         if output == "-" {
             FileHandle.standardOutput.write(data)

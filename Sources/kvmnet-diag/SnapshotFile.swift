@@ -13,7 +13,7 @@ enum SnapshotFile {
             throw ValidationError("cannot read snapshot \(path): \(error.localizedDescription)")
         }
         do {
-            return try DiagSnapshot.decode(data)
+            return try JSONDecoder().decode(DiagSnapshot.self, from: data)
         } catch {
             throw ValidationError("\(path) is not a kvmnet-diag snapshot: \(error)")
         }

@@ -5,7 +5,7 @@ import Testing
 /// The JSON schema of docs/diag-json.md: keys present (null when unknown), names stable.
 @Suite struct ReportJSONTests {
     private func object(_ report: DiagReport) throws -> [String: Any] {
-        let json = try JSONSerialization.jsonObject(with: report.jsonData())
+        let json = try JSONSerialization.jsonObject(with: Data(report.jsonBytes()))
         return try #require(json as? [String: Any])
     }
 
@@ -64,7 +64,7 @@ import Testing
 
     @Test func reportRoundTrips() throws {
         let report = try Lab.kvmLayout().snapshot().report(.path(from: "vm1", to: "vm2"))
-        let decoded = try JSONDecoder().decode(DiagReport.self, from: report.jsonData())
+        let decoded = try JSONDecoder().decode(DiagReport.self, from: Data(report.jsonBytes()))
         #expect(decoded == report)
     }
 }

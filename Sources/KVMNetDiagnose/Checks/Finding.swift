@@ -28,7 +28,7 @@ public struct Finding: Sendable, Hashable, Codable {
 
     /// The first sentence of the explanation.
     public var headline: String {
-        if let end = explanation.range(of: ". ") {
+        if let end = explanation.firstRange(of: ". ") {
             return String(explanation[..<end.lowerBound])
         }
         return explanation.hasSuffix(".") ? String(explanation.dropLast()) : explanation

@@ -1,8 +1,3 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 /// What one libvirt XML file holds.
 public enum LibvirtDocument: Sendable, Hashable {
     case domain(LibvirtDomain)
@@ -16,6 +11,10 @@ public struct LibvirtXMLError: Error, Sendable, Hashable, CustomStringConvertibl
     public var line: Int
     public var message: String
     public var description: String { "line \(line): \(message)" }
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
 }
 
 /// Pure parser of libvirt's domain and network XML: text in, values out.
@@ -25,26 +24,21 @@ public struct LibvirtXMLError: Error, Sendable, Hashable, CustomStringConvertibl
 /// (`<domain>`, `<network>`). Only the elements the checks need are kept.
 public enum LibvirtXMLParser {
     public static func parse(_ text: String, file: String) throws(LibvirtXMLError) -> LibvirtDocument {
-        let collector = LibvirtXMLCollector()
-        let parser = XMLParser(data: Data(text.utf8))
-        parser.delegate = collector
-        parser.shouldProcessNamespaces = false
-        parser.shouldResolveExternalEntities = false
-        if !parser.parse() {
-            let message = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
-            throw LibvirtXMLError(line: parser.lineNumber, message: message)
+        var collector = LibvirtXMLCollector()
+        do {
+            try XMLScanner.scan(text) { collector.handle($0) }
+        } catch {
+            throw LibvirtXMLError(line: error.line, message: error.message)
         }
-        return try collector.document(file: file, lastLine: parser.lineNumber)
+        return try collector.document(file: file)
     }
 }
 
-/// XMLParser delegate that follows the element path and collects what matters.
-private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
+/// Follows the element path of the scanner's events and collects what matters.
+private struct LibvirtXMLCollector {
     private var stack: [String] = []
     private var text = ""
     private var root: String?
-    /// Set when the root element's end tag was seen: a truncated file never gets there.
-    private var rootClosed = false
 
     private var domainName: String?
     private var domainUUID: String?
@@ -55,10 +49,8 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
     private var networkBridge: String?
     private var forwardMode: String?
 
-    func document(file: String, lastLine: Int) throws(LibvirtXMLError) -> LibvirtDocument {
-        if root != nil && !rootClosed {
-            throw LibvirtXMLError(line: lastLine, message: "document ends before </\(root ?? "")>")
-        }
+    /// The scanner has checked that the document is complete (its root closed).
+    func document(file: String) throws(LibvirtXMLError) -> LibvirtDocument {
         switch root {
         case "domstatus", "domain":
             guard let name = domainName, !name.isEmpty else {
@@ -93,17 +85,24 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
         stack.first == "network" || (stack.first == "networkstatus" && stack.count > 1 && stack[1] == "network")
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String] = [:]) {
+    mutating func handle(_ event: XMLScanner.Event) {
+        switch event {
+        case .start(let name, let attributes, let line): start(name, attributes: attributes, line: line)
+        case .text(let t): text += t
+        case .end: end()
+        }
+    }
+
+    private mutating func start(_ name: String, attributes: [String: String], line: Int) {
         if root == nil { root = name }
         stack.append(name)
         text = ""
         let path = Array(inner)
         if inDomain {
             if path == ["devices", "interface"] {
-                current = LibvirtInterface(type: attributes["type"] ?? "unknown", line: parser.lineNumber)
+                current = LibvirtInterface(type: attributes["type"] ?? "unknown", line: line)
             } else if path.count == 3, path[0] == "devices", path[1] == "interface", current != nil {
-                interfaceChild(name, attributes: attributes, line: parser.lineNumber)
+                interfaceChild(name, attributes: attributes, line: line)
             }
         } else if inNetwork {
             if path == ["bridge"] { networkBridge = attributes["name"] }
@@ -111,7 +110,7 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
         }
     }
 
-    private func interfaceChild(_ name: String, attributes: [String: String], line: Int) {
+    private mutating func interfaceChild(_ name: String, attributes: [String: String], line: Int) {
         guard var iface = current else { return }
         switch name {
         case "source":
@@ -140,14 +139,9 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
         current = iface
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        text += string
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
-                qualifiedName: String?) {
+    private mutating func end() {
         let path = Array(inner)
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = Self.trimmed(text)
         if inDomain {
             if path == ["name"] { domainName = value }
             if path == ["uuid"] { domainUUID = value }
@@ -159,7 +153,13 @@ private final class LibvirtXMLCollector: NSObject, XMLParserDelegate {
             networkName = value
         }
         stack.removeLast()
-        if stack.isEmpty { rootClosed = true }
         text = ""
+    }
+
+    /// `s` without leading and trailing whitespace.
+    static func trimmed(_ s: String) -> String {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
+        guard let first = s.firstIndex(where: { !isSpace($0) }), let last = s.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(s[first...last])
     }
 }

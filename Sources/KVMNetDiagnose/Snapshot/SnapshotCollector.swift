@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KVMNetModel
 import KVMNetProcfs
 
@@ -75,7 +77,7 @@ public struct SnapshotCollector: Sendable {
             ifcfgDirectory: ifcfg.directory, sysctls: sysctls.values, routes: routes.routes,
             routesPath: routes.path, neighbours: procNet.neighbours(), addressSource: addressSource)
         return DiagSnapshot(
-            takenAt: Date().ISO8601Format(), hostname: HostIdentity.hostname,
+            takenAt: UTCTimestamp.iso8601(time(nil)), hostname: HostIdentity.hostname,
             runningAsRoot: HostIdentity.isRoot, topologySources: topologySources,
             procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot, topology: topology,
             facts: facts, files: libvirt.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),

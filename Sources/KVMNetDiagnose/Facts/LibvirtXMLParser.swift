@@ -141,7 +141,7 @@ private struct LibvirtXMLCollector {
 
     private mutating func end() {
         let path = Array(inner)
-        let value = Self.trimmed(text)
+        let value = text.trimmedWhitespace()
         if inDomain {
             if path == ["name"] { domainName = value }
             if path == ["uuid"] { domainUUID = value }
@@ -154,12 +154,5 @@ private struct LibvirtXMLCollector {
         }
         stack.removeLast()
         text = ""
-    }
-
-    /// `s` without leading and trailing whitespace.
-    static func trimmed(_ s: String) -> String {
-        let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        guard let first = s.firstIndex(where: { !isSpace($0) }), let last = s.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(s[first...last])
     }
 }

@@ -51,8 +51,7 @@ private struct Reader {
     var atEnd: Bool { i >= bytes.count }
 
     func peek(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return bytes.count - i >= u.count && bytes[i..<(i + u.count)].elementsEqual(u)
+        bytes[i...].starts(with: s.utf8)
     }
 
     mutating func advance() {

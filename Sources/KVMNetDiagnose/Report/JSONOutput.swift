@@ -22,11 +22,11 @@ public enum JSONOutput {
         try value.encode(to: JSONTreeEncoder(node: root, path: []))
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        try write(root, indent: 0, to: &out)
+        write(root, indent: 0, to: &out)
         return out
     }
 
-    static func write(_ node: JSONNode, indent: Int, to out: inout [UInt8]) throws {
+    static func write(_ node: JSONNode, indent: Int, to out: inout [UInt8]) {
         switch node.value {
         case .unset, .null:
             out += Array("null".utf8)
@@ -42,7 +42,7 @@ public enum JSONOutput {
             out += Array("[\n".utf8)
             for (i, item) in items.enumerated() {
                 out += [UInt8](repeating: 0x20, count: indent + 2)
-                try write(item, indent: indent + 2, to: &out)
+                write(item, indent: indent + 2, to: &out)
                 out += Array((i + 1 < items.count ? ",\n" : "\n").utf8)
             }
             out += [UInt8](repeating: 0x20, count: indent)
@@ -56,7 +56,7 @@ public enum JSONOutput {
                 out += [UInt8](repeating: 0x20, count: indent + 2)
                 writeString(key, to: &out)
                 out += Array(" : ".utf8)
-                try write(fields[key]!, indent: indent + 2, to: &out)
+                write(fields[key]!, indent: indent + 2, to: &out)
                 out += Array((i + 1 < keys.count ? ",\n" : "\n").utf8)
             }
             out += [UInt8](repeating: 0x20, count: indent)

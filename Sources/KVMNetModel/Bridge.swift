@@ -25,14 +25,18 @@ public struct BridgePort: Sendable, Hashable, Codable {
     public var priority: Int?
     /// Port number (`brport/port_no`), which `brforward` entries refer to.
     public var portNumber: Int?
+    /// The port's VLANs on a bridge (its `bridge vlan` rows); `nil` when the source has no
+    /// per-port VLAN list (sysfs) or the kernel sent none.
+    public var vlans: BridgeVLANSet?
 
     public init(name: String, state: BridgePortState, pathCost: Int? = nil,
-                priority: Int? = nil, portNumber: Int? = nil) {
+                priority: Int? = nil, portNumber: Int? = nil, vlans: BridgeVLANSet? = nil) {
         self.name = name
         self.state = state
         self.pathCost = pathCost
         self.priority = priority
         self.portNumber = portNumber
+        self.vlans = vlans
     }
 }
 
@@ -83,22 +87,38 @@ public struct Bridge: Sendable, Hashable, Codable {
     public var ageingTimeSeconds: Double?
     /// Forward delay in seconds.
     public var forwardDelaySeconds: Double?
+    /// `IFLA_BR_VLAN_FILTERING`: whether the bridge forwards by VLAN (a VLAN-aware bridge).
     public var vlanFiltering: Bool?
+    /// `IFLA_BR_VLAN_PROTOCOL`: the tag a VLAN-aware bridge speaks.
+    public var vlanProtocol: VLANProtocol?
+    /// `IFLA_BR_VLAN_DEFAULT_PVID`: the PVID a new port gets (0: none).
+    public var defaultPVID: Int?
+    /// The VLANs of the bridge device itself (`bridge vlan ... self`): what reaches the
+    /// host's own stack on the bridge and its VLAN devices. `nil` when unknown.
+    public var vlans: BridgeVLANSet?
     public var ports: [BridgePort]
     /// `nil` when the FDB could not be read.
     public var fdb: FDBSummary?
 
     public init(name: String, stpEnabled: Bool, ageingTimeSeconds: Double? = nil,
                 forwardDelaySeconds: Double? = nil, vlanFiltering: Bool? = nil,
+                vlanProtocol: VLANProtocol? = nil, defaultPVID: Int? = nil, vlans: BridgeVLANSet? = nil,
                 ports: [BridgePort] = [], fdb: FDBSummary? = nil) {
         self.name = name
         self.stpEnabled = stpEnabled
         self.ageingTimeSeconds = ageingTimeSeconds
         self.forwardDelaySeconds = forwardDelaySeconds
         self.vlanFiltering = vlanFiltering
+        self.vlanProtocol = vlanProtocol
+        self.defaultPVID = defaultPVID
+        self.vlans = vlans
         self.ports = ports
         self.fdb = fdb
     }
+
+    /// Whether the bridge filters by VLAN *and* the per-port VLAN lists are known, so that
+    /// VLAN-aware forwarding can be reasoned about.
+    public var vlanAware: Bool { vlanFiltering == true }
 
     public func port(named name: String) -> BridgePort? { ports.first { $0.name == name } }
 }

@@ -22,11 +22,15 @@ public struct LinkUpdate: Sendable, Hashable, Codable {
     public var bridgePort: BridgePort?
     /// VLAN attributes; ``VLANDevice/parent`` may be empty when only ``lowerIndex`` is known.
     public var vlan: VLANDevice?
+    /// The link's VLANs on its bridge (a port's `bridge vlan` rows, or a bridge's own
+    /// "self" rows), from the `AF_BRIDGE` link dump or notification; `nil` when unknown.
+    /// ``TopologyBuilder`` puts them on ``BridgePort/vlans`` or ``Bridge/vlans``.
+    public var bridgeVLANs: BridgeVLANSet?
 
     public init(link: Link, masterIndex: Int? = nil, lowerIndex: Int? = nil, bond: Bond? = nil,
                 bondActiveSlaveIndex: Int? = nil, bondPrimaryIndex: Int? = nil,
                 bondSlave: BondSlave? = nil, bridge: Bridge? = nil, bridgePort: BridgePort? = nil,
-                vlan: VLANDevice? = nil) {
+                vlan: VLANDevice? = nil, bridgeVLANs: BridgeVLANSet? = nil) {
         self.link = link
         self.masterIndex = masterIndex
         self.lowerIndex = lowerIndex
@@ -37,6 +41,7 @@ public struct LinkUpdate: Sendable, Hashable, Codable {
         self.bridge = bridge
         self.bridgePort = bridgePort
         self.vlan = vlan
+        self.bridgeVLANs = bridgeVLANs
     }
 }
 
@@ -86,6 +91,9 @@ public enum TopologyChange: Sendable, Hashable {
     case linkRemoved(index: Int, name: String)
     case fdbAdded(FDBEntry)
     case fdbRemoved(FDBEntry)
+    /// A link's bridge VLANs changed (an `AF_BRIDGE` `RTM_NEWLINK`, or `RTM_NEWVLAN` /
+    /// `RTM_DELVLAN`): the whole set as it is now; `nil` when the link no longer has one.
+    case bridgeVLANsUpdated(index: Int, name: String, vlans: BridgeVLANSet?)
 }
 
 /// A complete read of the host: every link and every bridge FDB entry.

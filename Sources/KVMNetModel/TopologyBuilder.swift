@@ -53,10 +53,11 @@ public enum TopologyBuilder {
             } else if let p = u.bridgePort {
                 var p = p
                 p.name = u.link.name
+                p.vlans = p.vlans ?? u.bridgeVLANs
                 portsByMaster[m, default: []].append(p)
             } else if resolved.contains(where: { $0.link.name == m && $0.bridge != nil }) {
                 portsByMaster[m, default: []].append(
-                    BridgePort(name: u.link.name, state: u.link.isUp ? .forwarding : .disabled))
+                    BridgePort(name: u.link.name, state: u.link.isUp ? .forwarding : .disabled, vlans: u.bridgeVLANs))
             }
         }
 
@@ -76,6 +77,7 @@ public enum TopologyBuilder {
             }
             if var br = u.bridge {
                 br.name = u.link.name
+                br.vlans = br.vlans ?? u.bridgeVLANs
                 br.ports = portsByMaster[br.name] ?? br.ports
                 if let fdb {
                     var summary = FDBSummary()

@@ -201,6 +201,9 @@ struct Storage {
             addFDB(e)
         case .fdbRemoved(let e):
             if let old = fdb.remove(e.key) { fdbCounts.remove(old) }
+        case let .bridgeVLANsUpdated(index, name, vlans):
+            let resolved = index > 0 ? (nameByIndex[index] ?? name) : name
+            links[resolved]?.bridgeVLANs = vlans
         }
     }
 

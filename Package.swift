@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
         .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),

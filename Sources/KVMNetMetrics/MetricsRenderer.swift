@@ -8,7 +8,7 @@ public struct MetricsRenderer: Sendable {
 
     /// The standard set: bond, bridge, VLAN, link and self.
     public static func standard(version: String, netlink: Bool) -> MetricsRenderer {
-        MetricsRenderer(collectors: [BondCollector(), BridgeCollector(), VLANCollector(), LinkCollector(),
+        MetricsRenderer(collectors: [BondCollector(), BridgeCollector(), BridgeVLANCollector(), VLANCollector(), LinkCollector(),
                                      SelfCollector(version: version, netlink: netlink)])
     }
 

@@ -23,6 +23,11 @@ public enum BondMode: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 
+    /// The kernel's `BOND_MODE_*` number; `nil` for ``unknown``.
+    public var kernelValue: Int? {
+        (0...6).first { BondMode(kernelValue: UInt8($0)) == self }
+    }
+
     /// The text `/proc/net/bonding/<bond>` prints after `Bonding Mode: `.
     public init(procfsDescription: String) {
         switch procfsDescription {

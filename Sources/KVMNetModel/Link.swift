@@ -17,6 +17,15 @@ public enum LinkKind: String, Sendable, Hashable, Codable, CaseIterable, Compara
 
     public static func < (lhs: LinkKind, rhs: LinkKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// Whether a bridge port of this kind leads off the host (an uplink: NIC, bond, VLAN
+    /// device, VXLAN) rather than to a guest or another local device (tap, veth, ...).
+    public var leadsOffHost: Bool {
+        switch self {
+        case .physical, .bond, .vlan, .vxlan, .other: return true
+        case .veth, .tap, .tun, .bridge, .dummy, .loopback: return false
+        }
+    }
+
     /// Maps the kernel's `IFLA_INFO_KIND` / uevent `DEVTYPE` string to a kind.
     public init(kernelKind: String?) {
         switch kernelKind {

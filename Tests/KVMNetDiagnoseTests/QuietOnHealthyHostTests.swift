@@ -16,6 +16,9 @@ import Testing
             "bridge.address_on_port", "bridge.mac_flapping", "vm.tap_detached", "vm.tap_wrong_bridge",
             "vm.tap_down", "vm.duplicate_mac", "host.ip_forward_off", "host.no_default_route",
             "config.ifcfg_vlan_id_mismatch", "config.ifcfg_missing_bridge", "config.ifcfg_drift",
+            // issue 13: VLAN-aware bridges and stacked layouts
+            "bond.mode_unsuited_for_bridge", "bridge.port_no_pvid", "bridge.vlan_not_on_port",
+            "bridge.vlan_not_on_uplink", "bridge.vlan_protocol_mismatch", "bridge.vlan_data_missing",
         ]
         #expect(CheckCatalog.all.map(\.id).sorted() == required.sorted())
         #expect(Set(CheckCatalog.all.map(\.id)).count == CheckCatalog.all.count)

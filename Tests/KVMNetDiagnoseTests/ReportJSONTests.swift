@@ -47,7 +47,7 @@ import Testing
         #expect(path["rendered"] as? String == "vm1 vnet0 -- brvlan-10 -- bond0.10 [vlan 10]  X  bond0.20 [vlan 20] -- brvlan-20 -- vnet1 vm2")
         let hops = try #require(path["from_hops"] as? [[String: Any]])
         #expect(hops.map { $0["kind"] as? String } == ["endpoint", "bridge", "vlan", "bond", "slaves"])
-        #expect(Set(hops[0].keys) == ["kind", "name", "domain", "vlan_id", "devices", "failures"])
+        #expect(Set(hops[0].keys) == ["kind", "name", "domain", "vlan_id", "pvid", "devices", "failures"])
         let summary = try #require(top["summary"] as? [String: Any])
         #expect(Set(summary.keys) == ["checks", "passed", "info", "warned", "failed", "skipped", "skipped_checks"])
         #expect(summary["failed"] as? Int == 1)

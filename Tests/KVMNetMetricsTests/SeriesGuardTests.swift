@@ -79,6 +79,9 @@ import Testing
         let bounded: Set<String> = [
             "bond", "mode", "xmit_hash_policy", "slave", "aggregator_id", "partner_mac", "actor_key", "partner_key", "side",
             "to", "bridge", "port", "kind", "vlan_id", "device", "parent", "master", "version", "source", "group", "family",
+            // VLAN-aware bridges: an enum, and a port's VLAN list as ranges, capped in length
+            // (BridgeVLANCollector.maxListLength; one series per port).
+            "protocol", "vlans", "untagged",
         ]
         let macExceptions: Set<String> = ["kvmnet_bond_lacp_info/partner_mac", "kvmnet_vm_interface_info/mac"]
         var topo = Topology()
@@ -92,7 +95,11 @@ import Testing
             lacp: LACPInfo(rate: "fast", activeAggregator: LACPAggregator(id: 2, ports: 1, actorKey: 9, partnerKey: 7, partnerMAC: "52:54:00:12:34:56")),
             slaves: [BondSlave(name: "eth0", miiStatus: .up, speedMbps: 25000, linkFailureCount: 4, aggregatorID: 2, actorPortState: 61, partnerPortState: 63)])
         topo.vlans["bond0.10"] = VLANDevice(name: "bond0.10", id: 10, parent: "bond0")
-        topo.bridges["br0"] = Bridge(name: "br0", stpEnabled: true, ports: [BridgePort(name: "vnet0", state: .forwarding)],
+        topo.bridges["br0"] = Bridge(name: "br0", stpEnabled: true, vlanFiltering: true, vlanProtocol: .dot1Q, defaultPVID: 1,
+                                     vlans: BridgeVLANSet(ranges: [.init(vid: 1, untagged: true)], pvid: 1),
+                                     ports: [BridgePort(name: "vnet0", state: .forwarding,
+                                                        vlans: BridgeVLANSet(ranges: [.init(vid: 10, untagged: true), .init(first: 20, last: 4094)], pvid: 10)),
+                                             BridgePort(name: "bond0.10", state: .forwarding, vlans: BridgeVLANSet(ranges: [.init(first: 2, last: 4094)]))],
                                      fdb: FDBSummary(counts: [.init(port: "vnet0", kind: .learned): 500, .init(port: "br0", kind: .local): 2]))
         var counters = EventCounters()
         counters.sourceErrors["sysfs"] = 1

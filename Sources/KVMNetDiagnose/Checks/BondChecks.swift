@@ -4,7 +4,7 @@ import KVMNetModel
 enum BondChecks {
     static let all: [Check] = [
         noActiveSlave, activeSlaveDown, degraded, noLinkMonitoring, lacpNoPartner,
-        lacpAggregatorMismatch, modeNeedsSwitch, slaveSpeedMismatch,
+        lacpAggregatorMismatch, modeNeedsSwitch, slaveSpeedMismatch, modeUnsuitedForBridge,
     ]
 
     static let noActiveSlave = Check(
@@ -205,6 +205,61 @@ enum BondChecks {
                 evidence: speeds.map { ctx.evidence.bond(bond.name, "Speed", "\($0.1) Mbps", slave: $0.0) },
                 fix: "check the slower link (cable, SFP, switch port speed): ethtool \(q(slowest?.0 ?? bond.name))",
                 devices: [bond.name] + speeds.map(\.0))
+        })
+    }
+
+    /// Bonds below a bridge with guests, directly or through VLAN devices and further
+    /// bridges, with the bridges they carry: the way down of every guest port, as the path
+    /// tracer walks it.
+    static func bondsCarryingGuests(_ ctx: CheckContext) -> [String: Set<String>] {
+        let tracer = PathTracer(snapshot: ctx.snapshot)
+        var out: [String: Set<String>] = [:]
+        for bridge in ctx.sortedBridges {
+            guard let guest = bridge.ports.map(\.name).sorted().first(where: { !ctx.isUplink($0) }) else { continue }
+            for chain in tracer.chains(from: Endpoint(query: guest, device: guest)) {
+                guard let trunk = chain.trunk, ctx.topology.bonds[trunk] != nil else { continue }
+                out[trunk, default: []].formUnion(chain.hops.filter { $0.kind == .bridge || ($0.kind == .endpoint && $0.name == bridge.name) }.map(\.name) + [bridge.name])
+            }
+        }
+        return out
+    }
+
+    static let modeUnsuitedForBridge = Check(
+        id: "bond.mode_unsuited_for_bridge", family: .bond, severity: .warn,
+        title: "A bond under a bridge with VMs runs a mode (or ARP monitoring) that bridged guests do not work with"
+    ) { ctx in
+        let carried = bondsCarryingGuests(ctx)
+        return .ran(ctx.sortedBonds.compactMap { bond -> Finding? in
+            guard let bridges = carried[bond.name] else { return nil }
+            let unsuited: Set<BondMode> = [.balanceRR, .broadcast, .balanceTLB, .balanceALB]
+            let badMode = unsuited.contains(bond.mode)
+            let arp = bond.arpIntervalMs > 0
+            guard badMode || arp else { return nil }
+            let list = bridges.sorted().joined(separator: ", ")
+            var why: [String] = []
+            if badMode {
+                let effect: String
+                switch bond.mode {
+                case .balanceTLB, .balanceALB:
+                    effect = "it balances by rewriting source MACs and ARP replies for the host's own addresses only, so guests' frames and replies to them go out and come back on different slaves, and the switch learns the guests' MACs on changing ports"
+                case .balanceRR:
+                    effect = "it sprays each guest's frames over all slaves, so the switch sees the guests' MACs move between ports (and reorders packets) unless a static port-channel joins them"
+                default:
+                    effect = "it sends every frame on every slave, so the switch and the bridge see each guest's frames several times"
+                }
+                why.append("\(bond.name) runs \(bond.mode.rawValue) (mode \(bond.mode.kernelValue.map(String.init) ?? "?")): \(effect)")
+            }
+            if arp {
+                why.append("ARP monitoring (arp_interval \(bond.arpIntervalMs) ms) judges the slaves by ARP replies, which the bridge above the bond takes for its guests, so slaves are marked down or up wrongly")
+            }
+            let evidence = (badMode ? [ctx.evidence.bond(bond.name, "Bonding Mode", bond.mode.rawValue)] : [])
+                + (arp ? [ctx.evidence.bond(bond.name, "ARP Polling Interval (ms)", String(bond.arpIntervalMs))] : [])
+            return Finding(
+                check: "bond.mode_unsuited_for_bridge", severity: .warn, subject: bond.name,
+                explanation: "\(bond.name) carries the bridge\(bridges.count == 1 ? "" : "s") \(list) with VMs, but \(why.joined(separator: "; and ")). Red Hat's virtualization guides support only modes 1 (active-backup), 2 (balance-xor) and 4 (802.3ad) for bridged guests, with MII monitoring.",
+                evidence: evidence,
+                fix: "BONDING_OPTS=\"mode=active-backup miimon=100\" (or mode=802.3ad with LACP on the switch) in ifcfg-\(bond.name); at run time: ip link set dev \(q(bond.name)) down && ip link set dev \(q(bond.name)) type bond mode active-backup miimon 100 arp_interval 0 && ip link set dev \(q(bond.name)) up",
+                devices: [bond.name] + bond.slaves.map(\.name))
         })
     }
 }

@@ -54,7 +54,7 @@ public struct Check: Sendable {
 /// Every check, in report order.
 public enum CheckCatalog {
     public static let all: [Check] =
-        PathChecks.all + BondChecks.all + VLANChecks.all + BridgeChecks.all
+        PathChecks.all + BondChecks.all + VLANChecks.all + BridgeChecks.all + BridgeVLANChecks.all
         + VMChecks.all + HostChecks.all + ConfigChecks.all
 
     public static func check(id: String) -> Check? { all.first { $0.id == id } }

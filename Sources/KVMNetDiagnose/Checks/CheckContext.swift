@@ -60,12 +60,7 @@ public struct DiagOptions: Sendable, Hashable, Codable {
 /// Small topology helpers shared by checks and path tracing.
 enum HostTopology {
     /// Kinds that lead off the host when they are bridge ports.
-    static func isUplinkKind(_ kind: LinkKind) -> Bool {
-        switch kind {
-        case .physical, .bond, .vlan, .vxlan, .other: return true
-        case .veth, .tap, .tun, .bridge, .dummy, .loopback: return false
-        }
-    }
+    static func isUplinkKind(_ kind: LinkKind) -> Bool { kind.leadsOffHost }
 
     /// Tap names libvirt's running domains use.
     static func vmTargetDevices(_ facts: HostFacts) -> Set<String> {

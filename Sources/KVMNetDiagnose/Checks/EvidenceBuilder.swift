@@ -123,6 +123,36 @@ public struct EvidenceBuilder: Sendable {
         return Evidence(source: "netlink", attribute: "links with IFLA_MASTER=\(bridge.name)", value: value)
     }
 
+    /// A port's (or the bridge's own) VLAN rows, as `bridge vlan show` prints them, from
+    /// the `AF_BRIDGE` link dump.
+    public func bridgeVLANs(_ device: String, _ set: BridgeVLANSet) -> Evidence {
+        Evidence(source: "netlink", attribute: "IFLA_BRIDGE_VLAN_INFO of \(device) (bridge vlan show dev \(device))",
+                 value: Self.vlanRows(set))
+    }
+
+    /// `10 PVID untagged, 20-30`; `(none)` for an empty set.
+    static func vlanRows(_ set: BridgeVLANSet) -> String {
+        guard !set.isEmpty else { return "(none)" }
+        return set.ranges.map { r in
+            var row = r.text
+            if let p = set.pvid, r.contains(p) {
+                row = r.first == r.last ? "\(p) PVID" : "\(r.text) (PVID \(p))"
+            }
+            return r.untagged ? row + " untagged" : row
+        }.joined(separator: ", ")
+    }
+
+    /// Whether a bridge filters VLANs: `/sys/class/net/<br>/bridge/vlan_filtering` or
+    /// `IFLA_BR_VLAN_FILTERING`.
+    public func vlanFiltering(_ bridge: Bridge) -> Evidence {
+        let value = bridge.vlanFiltering.map { $0 ? "1" : "0" } ?? "(unknown)"
+        if fromSysfs {
+            return Evidence(source: "sysfs", file: HostFiles.join(snapshot.sysfsRoot, "class/net/\(bridge.name)/bridge/vlan_filtering"),
+                            attribute: "vlan_filtering", value: value)
+        }
+        return Evidence(source: "netlink", attribute: "IFLA_BR_VLAN_FILTERING of \(bridge.name)", value: value)
+    }
+
     /// A sysctl value with its file.
     public func sysctl(_ value: SysctlValue) -> Evidence {
         Evidence(source: "sysctl", file: value.path, line: 1, attribute: value.key, value: value.value)

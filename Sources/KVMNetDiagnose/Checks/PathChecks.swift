@@ -33,7 +33,11 @@ enum PathChecks {
         modes: [.path]
     ) { ctx in
         guard let (_, a, b, relation) = ends(ctx) else { return .skipped("needs two endpoints: diagnose A B") }
-        guard relation == .vlanMismatch, let trunk = a.trunk else { return .ran([]) }
+        guard relation == .vlanMismatch else { return .ran([]) }
+        if let bridge = a.bridge, bridge == b.bridge, let br = ctx.topology.bridges[bridge] {
+            return .ran([BridgeVLANChecks.sameBridgeMismatch(ctx, a, b, bridge: br)])
+        }
+        guard let trunk = a.trunk else { return .ran([]) }
         let an = name(a), bn = name(b)
         var evidence: [Evidence] = []
         for chain in [a, b] {
@@ -102,7 +106,8 @@ enum PathChecks {
                 evidence: [ctx.evidence.link(first.endpoint.device, .master, "(none)")],
                 fix: "ip link set dev \(q(first.endpoint.device)) master \(q((first == a ? b : a).bridge ?? "BRIDGE"))",
                 devices: Array(first.devices).sorted())])
-        case .same, .sameBridge, .sameSegment, .vlanMismatch:
+        case .same, .sameBridge, .sameSegment, .vlanMismatch, .blocked:
+            // .blocked: the bridge.* VLAN checks name the port that drops the frames.
             return .ran([])
         }
     }

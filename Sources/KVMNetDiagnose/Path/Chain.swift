@@ -1,5 +1,7 @@
+import KVMNetModel
+
 /// The way from one endpoint down to where its L2 segment leaves the host:
-/// endpoint -> bridge -> VLAN device(s) -> bond or NIC -> slaves.
+/// endpoint -> bridge -> VLAN device(s) -> (bridge -> VLAN device ...) -> bond or NIC -> slaves.
 public struct Chain: Sendable, Hashable, Codable {
     public var endpoint: Endpoint
     /// Hops in order from the endpoint outwards.
@@ -8,19 +10,27 @@ public struct Chain: Sendable, Hashable, Codable {
     public var bridge: String?
     /// The bridge port leading off the host, if any.
     public var uplink: String?
-    /// VLAN tags added on the way down, nearest the bridge first. Empty: untagged.
+    /// VLAN tags the frame carries on the wire, innermost first (pushed by VLAN devices or
+    /// by a VLAN-aware bridge's tagged egress). Empty: untagged.
     public var tags: [Int]
     /// The bond or NIC the segment leaves through; `nil` when it never leaves the host.
     public var trunk: String?
+    /// On a VLAN-aware bridge: the VLAN the endpoint's frames are in inside its bridge
+    /// (the port's PVID for an untagged sender).
+    public var bridgeVLAN: Int?
+    /// Where a VLAN-aware bridge drops the endpoint's frames on the way out, if it does.
+    public var blocked: VLANBlock?
 
     public init(endpoint: Endpoint, hops: [Hop], bridge: String? = nil, uplink: String? = nil,
-                tags: [Int] = [], trunk: String? = nil) {
+                tags: [Int] = [], trunk: String? = nil, bridgeVLAN: Int? = nil, blocked: VLANBlock? = nil) {
         self.endpoint = endpoint
         self.hops = hops
         self.bridge = bridge
         self.uplink = uplink
         self.tags = tags
         self.trunk = trunk
+        self.bridgeVLAN = bridgeVLAN
+        self.blocked = blocked
     }
 
     /// Every device on the chain, for matching findings.
@@ -38,4 +48,33 @@ public struct Chain: Sendable, Hashable, Codable {
 
     /// The VLAN tag the segment carries on the trunk: the outermost tag.
     public var outerTag: Int? { tags.last }
+}
+
+/// Where and why a VLAN-aware bridge drops a frame (`br_allowed_ingress`,
+/// `br_allowed_egress` in `net/bridge/br_vlan.c`).
+public struct VLANBlock: Sendable, Hashable, Codable {
+    public enum Reason: String, Sendable, Hashable, Codable {
+        /// An untagged frame enters a port that has no PVID.
+        case noPVID = "no_pvid"
+        /// A tagged frame (from a VLAN device on the bridge) enters in a VLAN the port is no
+        /// member of.
+        case notOnPort = "not_on_port"
+        /// No uplink port of the bridge is a member of the frame's VLAN.
+        case notOnUplink = "not_on_uplink"
+    }
+
+    public var reason: Reason
+    public var bridge: String
+    /// The port where it happens (the ingress port; for ``Reason/notOnUplink`` the
+    /// bridge itself).
+    public var port: String
+    /// The frame's VLAN; `nil` for ``Reason/noPVID``.
+    public var vlan: Int?
+
+    public init(reason: Reason, bridge: String, port: String, vlan: Int? = nil) {
+        self.reason = reason
+        self.bridge = bridge
+        self.port = port
+        self.vlan = vlan
+    }
 }

@@ -21,19 +21,24 @@ public struct Hop: Sendable, Hashable, Codable {
     public var name: String
     /// The domain, for an endpoint hop that is a VM's tap.
     public var domain: String?
-    /// The VLAN id, for a VLAN hop.
+    /// The VLAN id: for a VLAN hop its tag; for a bridge hop of a VLAN-aware bridge the
+    /// VLAN the frame is in there; for the port a VLAN-aware bridge sends it out of
+    /// tagged, the tag it leaves with.
     public var vlanID: Int?
+    /// For an endpoint on a VLAN-aware bridge: its port's PVID (`0`: the port has none).
+    public var pvid: Int?
     /// Devices this hop stands for (a slaves hop stands for every slave).
     public var devices: [String]
     /// Ids of the failing checks on this hop (filled by the diagnosis).
     public var failures: [String]
 
-    public init(kind: HopKind, name: String, domain: String? = nil, vlanID: Int? = nil,
+    public init(kind: HopKind, name: String, domain: String? = nil, vlanID: Int? = nil, pvid: Int? = nil,
                 devices: [String]? = nil, failures: [String] = []) {
         self.kind = kind
         self.name = name
         self.domain = domain
         self.vlanID = vlanID
+        self.pvid = pvid
         self.devices = devices ?? [name]
         self.failures = failures
     }
@@ -41,7 +46,7 @@ public struct Hop: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case kind, name, domain
         case vlanID = "vlan_id"
-        case devices, failures
+        case pvid, devices, failures
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -50,6 +55,7 @@ public struct Hop: Sendable, Hashable, Codable {
         try c.encode(name, forKey: .name)
         try c.encode(domain, forKey: .domain)
         try c.encode(vlanID, forKey: .vlanID)
+        try c.encode(pvid, forKey: .pvid)
         try c.encode(devices, forKey: .devices)
         try c.encode(failures, forKey: .failures)
     }
@@ -61,7 +67,8 @@ public struct Hop: Sendable, Hashable, Codable {
         var text: String
         switch kind {
         case .endpoint:
-            if let domain { text = reversed ? "\(name) \(domain)" : "\(domain) \(name)" } else { text = name }
+            let port = pvid.map { "\(name) [pvid \($0 == 0 ? "none" : String($0))]" } ?? name
+            if let domain { text = reversed ? "\(port) \(domain)" : "\(domain) \(port)" } else { text = port }
         case .vlan:
             text = "\(name) [vlan \(vlanID.map(String.init) ?? "?")]"
         case .slaves:
@@ -69,7 +76,7 @@ public struct Hop: Sendable, Hashable, Codable {
         case .host:
             text = "(host routing)"
         case .bridge, .bond, .nic:
-            text = name
+            text = vlanID.map { reversed ? "[vlan \($0)] \(name)" : "\(name) [vlan \($0)]" } ?? name
         }
         if untagged { text += " [untagged]" }
         if !failures.isEmpty { text += " [" + failures.joined(separator: ", ") + "]" }

@@ -4,7 +4,8 @@ public enum SegmentRelation: String, Sendable, Hashable, Codable {
     case sameBridge = "same_bridge"
     /// Different bridges whose uplinks carry the same VLAN out of the same bond or NIC.
     case sameSegment = "same_segment"
-    /// Different bridges whose uplinks carry different VLANs out of the same bond or NIC.
+    /// Different bridges whose uplinks carry different VLANs out of the same bond or NIC,
+    /// or two ports of one VLAN-aware bridge in different VLANs.
     case vlanMismatch = "vlan_mismatch"
     /// Different bridges leaving through different bonds or NICs (they may meet on the
     /// switch; the host cannot tell).
@@ -15,6 +16,9 @@ public enum SegmentRelation: String, Sendable, Hashable, Codable {
     case detached
     /// Both endpoints are the same device.
     case same
+    /// A VLAN-aware bridge drops one end's frames (a port without PVID, a VLAN the port
+    /// or every uplink is no member of).
+    case blocked
 
     /// Whether L2 frames can pass between the endpoints inside the host.
     public var sharesSegment: Bool { self == .sameBridge || self == .sameSegment || self == .same }

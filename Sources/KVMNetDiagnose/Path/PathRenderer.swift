@@ -34,13 +34,18 @@ public enum PathRenderer {
             let left = from.trunkIndex.map { Array(from.hops[...$0]) } ?? from.hops
             return join(left: left.map { Piece(hop: $0, reversed: false) },
                         right: to.hopsAboveTrunk.reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: false)
+        case .vlanMismatch where from.bridge != nil && from.bridge == to.bridge:
+            // Two ports of one VLAN-aware bridge in different VLANs: the break is inside it.
+            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
+            return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
+                        right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         case .vlanMismatch:
             return join(left: side(from, reversed: false), right: side(to, reversed: true).reversed(), breakBetween: true)
         case .differentTrunks:
             let left = from.hops.filter { $0.kind != .slaves }.map { Piece(hop: $0, reversed: false) }
             let right = to.hops.filter { $0.kind != .slaves }.reversed().map { Piece(hop: $0, reversed: true) }
             return join(left: left, right: Array(right), breakBetween: true)
-        case .isolated, .detached:
+        case .isolated, .detached, .blocked:
             // The segments end at the bridges: what lies below them does not matter.
             let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
             return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },

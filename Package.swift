@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
+        // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
+        .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel"]),
         // Checks, path tracing and report rendering for kvmnet-diag.
         .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetProcfs"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
@@ -70,11 +73,12 @@ let package = Package(
         .executableTarget(
             name: "kvmnet-diag",
             dependencies: [
-                "KVMNetModel", "KVMNetProcfs", "KVMNetDiagnose", "KVMNetNetlink",
+                "KVMNetModel", "KVMNetProcfs", "KVMNetDiagnose", "KVMNetNetlink", "KVMNetFirewallReader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
+        .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KVMNetDiagnose
+import KVMNetFirewallReader
 
 /// Where to read the live host from; the same source options as kvmnet-agent.
 struct SourceOptions: ParsableArguments {
@@ -20,9 +21,12 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("ifcfg-dir"), help: ArgumentHelp("Directory of ifcfg-* files.", valueName: "dir"))
     var ifcfgDirectory: String?
 
+    @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
+    var noFirewall = false
+
     /// Whether any source option was given (they make no sense with --from).
     var anyGiven: Bool {
-        procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil
+        procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || noFirewall
     }
 
     var collectorOptions: CollectorOptions {
@@ -32,8 +36,13 @@ struct SourceOptions: ParsableArguments {
             ifcfgDirectory: ifcfgDirectory ?? IfcfgReader.defaultDirectory)
     }
 
-    /// Reads the live host.
+    /// Reads the live host. The firewall is the live kernel's, so it is read only when the
+    /// topology is too (no --path.procfs / --path.sysfs tree).
     func collect() -> DiagSnapshot {
-        SnapshotCollector(options: collectorOptions, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
+        var snapshot = SnapshotCollector(options: collectorOptions, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
+        if !noFirewall && procfs == nil && sysfs == nil {
+            snapshot.facts.firewall = FirewallReader.read(runningAsRoot: snapshot.runningAsRoot)
+        }
+        return snapshot
     }
 }

@@ -1,3 +1,4 @@
+import KVMNetModel
 /// Everything the diagnosis knows about the host beyond the topology model:
 /// libvirt, ifcfg configuration, sysctls, routes and neighbours.
 public struct HostFacts: Sendable, Hashable, Codable {
@@ -20,12 +21,15 @@ public struct HostFacts: Sendable, Hashable, Codable {
     /// Where `Link.addresses` came from: `netlink`, `procfs`, or `nil` when unknown
     /// (then `bridge.address_on_port` is skipped).
     public var addressSource: String?
+    /// The host firewall (kvmnet-diag as root); `nil`: not read (the agent, `--from` an
+    /// older snapshot), so the `firewall.*` checks are skipped.
+    public var firewall: FirewallFacts?
 
     public init(
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
         ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
-        addressSource: String? = nil
+        addressSource: String? = nil, firewall: FirewallFacts? = nil
     ) {
         self.domains = domains
         self.networks = networks
@@ -37,6 +41,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         self.routesPath = routesPath
         self.neighbours = neighbours
         self.addressSource = addressSource
+        self.firewall = firewall
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,6 +53,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         case routesPath = "routes_path"
         case neighbours
         case addressSource = "address_source"
+        case firewall
     }
 
     /// Lenient decoding: a missing key means "nothing of that kind".
@@ -63,6 +69,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
         neighbours = try c.decodeIfPresent([Neighbour].self, forKey: .neighbours) ?? []
         addressSource = try c.decodeIfPresent(String.self, forKey: .addressSource)
+        firewall = try c.decodeIfPresent(FirewallFacts.self, forKey: .firewall)
     }
 
     /// The running domain, else the defined one, called `name`.

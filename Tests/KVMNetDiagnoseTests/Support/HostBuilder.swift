@@ -6,7 +6,8 @@ import KVMNetProcfs
 struct HostBuilder {
     var topology = Topology()
     var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], ifcfgDirectory: "/etc/sysconfig/network-scripts",
-                          routes: [], routesPath: "/proc/net/route", addressSource: "netlink")
+                          routes: [], routesPath: "/proc/net/route", addressSource: "netlink",
+                          firewall: FirewallFacts(ruleset: FirewallRuleset(), brNetfilterLoaded: false))
     var files: [SourceFile] = []
     var errors: [SourceError] = []
     var fdbMoves: [String: UInt64]? = [:]

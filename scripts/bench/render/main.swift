@@ -9,27 +9,34 @@ import Glibc
 func now() -> Double { var ts = timespec(); clock_gettime(CLOCK_MONOTONIC, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 }
 
 let nbr = 10, pairs = 500, fdbN = 100_000
+// Layout (second argument): `default` as above (500 bridge ports); `ports` both ends of every
+// veth pair on a bridge (1,000 ports); `vlan` the same 1,000 ports on VLAN-aware bridges,
+// half with a 2-4094 trunk, half with a PVID (issue 13).
+let layout = CommandLine.arguments.dropFirst(2).first ?? "default"
+let allPorts = layout == "ports" || layout == "vlan", vlanAware = layout == "vlan"
+let trunk = BridgeVLANSet(ranges: [.init(first: 2, last: 4094)])
+func access(_ i: Int) -> BridgeVLANSet { let v = 10 + i % 50; return BridgeVLANSet(ranges: [.init(vid: v, untagged: true)], pvid: v) }
 var links: [LinkUpdate] = []
 var idx = 1
 links.append(LinkUpdate(link: Link(name: "lo", index: idx, kind: .loopback, operState: .unknown, adminUp: true, carrier: true, mtu: 65536)))
 idx += 1
 var brIndex: [Int] = []
 for b in 0..<nbr {
-    links.append(LinkUpdate(link: Link(name: "br\(b)", index: idx, kind: .bridge, operState: .up, adminUp: true, carrier: true, carrierChanges: 1, mtu: 1500, address: "02:00:00:00:00:\(b)"), bridge: Bridge(name: "br\(b)", stpEnabled: false, ageingTimeSeconds: 300)))
+    links.append(LinkUpdate(link: Link(name: "br\(b)", index: idx, kind: .bridge, operState: .up, adminUp: true, carrier: true, carrierChanges: 1, mtu: 1500, address: "02:00:00:00:00:\(b)"), bridge: Bridge(name: "br\(b)", stpEnabled: false, ageingTimeSeconds: 300, vlanFiltering: vlanAware, vlanProtocol: vlanAware ? .dot1Q : nil, defaultPVID: vlanAware ? 1 : nil), bridgeVLANs: vlanAware ? access(0) : nil))
     brIndex.append(idx); idx += 1
 }
 var portIndex: [Int] = []
 for i in 0..<pairs {
     let br = i % nbr
-    links.append(LinkUpdate(link: Link(name: "va\(i)", index: idx, kind: .veth, operState: .up, adminUp: true, carrier: true, carrierChanges: 2, mtu: 1500, address: "02:aa:00:00:00:01"), masterIndex: brIndex[br], bridgePort: BridgePort(name: "va\(i)", state: .forwarding, pathCost: 2, priority: 32)))
+    links.append(LinkUpdate(link: Link(name: "va\(i)", index: idx, kind: .veth, operState: .up, adminUp: true, carrier: true, carrierChanges: 2, mtu: 1500, address: "02:aa:00:00:00:01"), masterIndex: brIndex[br], bridgePort: BridgePort(name: "va\(i)", state: .forwarding, pathCost: 2, priority: 32), bridgeVLANs: vlanAware ? trunk : nil))
     portIndex.append(idx); idx += 1
-    links.append(LinkUpdate(link: Link(name: "vb\(i)", index: idx, kind: .veth, operState: .up, adminUp: true, carrier: true, carrierChanges: 2, mtu: 1500, address: "02:bb:00:00:00:01")))
+    links.append(LinkUpdate(link: Link(name: "vb\(i)", index: idx, kind: .veth, operState: .up, adminUp: true, carrier: true, carrierChanges: 2, mtu: 1500, address: "02:bb:00:00:00:01"), masterIndex: allPorts ? brIndex[(br + 1) % nbr] : nil, bridgePort: allPorts ? BridgePort(name: "vb\(i)", state: .forwarding, pathCost: 2, priority: 32) : nil, bridgeVLANs: vlanAware ? access(i) : nil))
     idx += 1
 }
 var fdb: [FDBEntry] = []
 for n in 0..<fdbN {
     let i = n % pairs
-    fdb.append(FDBEntry(mac: UInt64(n) | (2 << 40), vlan: 0, bridgeIndex: Int32(brIndex[i % nbr]), portIndex: Int32(portIndex[i]), kind: .static))
+    fdb.append(FDBEntry(mac: UInt64(n) | (2 << 40), vlan: vlanAware ? UInt16(10 + n % 50) : 0, bridgeIndex: Int32(brIndex[i % nbr]), portIndex: Int32(portIndex[i]), kind: .static))
 }
 let state = HostState()
 state.resync(FullDump(links: links, fdb: fdb), reason: .initial)
@@ -51,7 +58,7 @@ for k in 0..<iters {
     snapT.append((t1 - t0) * 1000); renderT.append((t2 - t1) * 1000)
 }
 func pct(_ v: [Double], _ p: Double) -> Double { let s = v.sorted(); return s[min(s.count - 1, Int((p / 100 * Double(s.count - 1)).rounded()))] }
-print("bytes \(size) snapshot p50 \(pct(snapT, 50)) p99 \(pct(snapT, 99)) | render p50 \(pct(renderT, 50)) p99 \(pct(renderT, 99)) ms")
+print("\(layout): bytes \(size) snapshot p50 \(pct(snapT, 50)) p99 \(pct(snapT, 99)) | render p50 \(pct(renderT, 50)) p99 \(pct(renderT, 99)) ms")
 if let path = getenv("DUMP") {
     let (a, b) = renderer.renderParts(state.snapshot(), seriesGuard: guardian)
     let f = fopen(path, "w"); fputs(String(decoding: a, as: UTF8.self) + "---\n" + String(decoding: b, as: UTF8.self), f); fclose(f)

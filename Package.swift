@@ -26,6 +26,9 @@ let package = Package(
             pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
+        // What Swift's Glibc module does not export, typed from <malloc.h> and <crypt.h>
+        // (mallopt, malloc_trim, crypt_rn) and setns; header only, no link lines.
+        .systemLibrary(name: "CLibcShim"),
         // Value types shared by the exporter and the diagnosis.
         .target(name: "KVMNetModel"),
         // Pure parsers of /proc and /sys files, plus readers rooted at a directory.
@@ -46,6 +49,7 @@ let package = Package(
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                "CLibcShim",
             ]
         ),
         // Checks, path tracing and report rendering for kvmnet-diag.
@@ -55,7 +59,7 @@ let package = Package(
             name: "KVMNetAgent",
             dependencies: [
                 "KVMNetModel", "KVMNetProcfs", "KVMNetNetlink", "KVMNetState",
-                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose",
+                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose", "CLibcShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"], exclude: ["Golden"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
     ]
 )

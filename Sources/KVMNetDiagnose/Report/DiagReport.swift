@@ -40,13 +40,6 @@ public struct CheckOutcome: Sendable, Hashable, Codable {
         self.status = status
         self.reason = reason
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(check, forKey: .check)
-        try c.encode(status, forKey: .status)
-        try c.encode(reason, forKey: .reason)
-    }
 }
 
 /// Counts of check outcomes, and why the skipped ones were skipped.
@@ -105,18 +98,6 @@ public struct PathReport: Sendable, Hashable, Codable {
         case rendered
         case fromHops = "from_hops"
         case toHops = "to_hops"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(relation, forKey: .relation)
-        try c.encode(sharesSegment, forKey: .sharesSegment)
-        try c.encode(routedByHost, forKey: .routedByHost)
-        try c.encode(rendered, forKey: .rendered)
-        try c.encode(fromHops, forKey: .fromHops)
-        try c.encode(toHops, forKey: .toHops)
     }
 }
 
@@ -183,26 +164,6 @@ public struct DiagReport: Sendable, Hashable, Codable {
         case verdict, path, findings, summary, checks
         case dataErrors = "data_errors"
         case requestErrors = "request_errors"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(tool, forKey: .tool)
-        try c.encode(version, forKey: .version)
-        try c.encode(host, forKey: .host)
-        try c.encode(takenAt, forKey: .takenAt)
-        try c.encode(runningAsRoot, forKey: .runningAsRoot)
-        try c.encode(request, forKey: .request)
-        try c.encode(status, forKey: .status)
-        try c.encode(exitCode, forKey: .exitCode)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(path, forKey: .path)
-        try c.encode(findings, forKey: .findings)
-        try c.encode(summary, forKey: .summary)
-        try c.encode(checks, forKey: .checks)
-        try c.encode(dataErrors, forKey: .dataErrors)
-        try c.encode(requestErrors, forKey: .requestErrors)
     }
 }
 

@@ -1,6 +1,6 @@
 import KVMNetMetrics
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetState
 import KVMNetWeb
 import Logging

@@ -2,7 +2,7 @@ import Dispatch
 import KVMNetDiagnose
 import KVMNetMetrics
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetState
 import Logging
 import Synchronization

@@ -1,6 +1,6 @@
 import KVMNetDiagnose
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 #if canImport(KVMNetNetlink)
 import KVMNetNetlink
 #endif

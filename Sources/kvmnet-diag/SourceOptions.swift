@@ -1,5 +1,6 @@
 import ArgumentParser
 import KVMNetDiagnose
+import KVMNetSources
 
 /// Where to read the live host from; the same source options as kvmnet-agent.
 struct SourceOptions: ParsableArguments {

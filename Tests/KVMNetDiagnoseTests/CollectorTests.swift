@@ -1,7 +1,7 @@
 import Foundation
 import KVMNetDiagnose
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 /// The collector against a small proc/sys tree, libvirt and ifcfg directories written

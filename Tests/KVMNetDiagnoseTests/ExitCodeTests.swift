@@ -1,5 +1,5 @@
 import KVMNetDiagnose
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 @Suite struct ExitCodeTests {

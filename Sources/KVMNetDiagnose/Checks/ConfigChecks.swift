@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of the ifcfg configuration, on its own and against the running state.
 enum ConfigChecks {

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Builds ``Evidence`` that cites where a value was read: the sysfs file or netlink
 /// attribute of a link, the line of /proc/net/bonding or /proc/net/vlan/config when the

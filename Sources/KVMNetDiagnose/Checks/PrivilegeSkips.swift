@@ -1,4 +1,4 @@
-import KVMNetProcfs
+import KVMNetSources
 
 extension CheckContext {
     /// The read error of `source` that only more privilege would have avoided (a

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of libvirt domains' interfaces against the running topology.
 enum VMChecks {

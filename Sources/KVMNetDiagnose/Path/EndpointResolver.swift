@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Turns what the user typed into endpoints: a libvirt domain name, an interface name,
 /// a MAC address or an IP address, tried in that order. A domain with several

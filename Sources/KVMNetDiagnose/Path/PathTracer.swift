@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Walks the topology from an endpoint outwards (endpoint -> bridge -> uplink ->
 /// VLAN device(s) -> bond or NIC -> slaves) and compares two such chains.

@@ -1,4 +1,4 @@
-import KVMNetProcfs
+import KVMNetSources
 /// Overall outcome of a diagnosis, which decides the exit code.
 public enum ReportStatus: String, Sendable, Hashable, Codable {
     /// Nothing above info.

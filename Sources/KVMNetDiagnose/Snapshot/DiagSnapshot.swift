@@ -1,4 +1,4 @@
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetModel
 
 /// Everything the diagnosis reads, in one value: the topology model, the host facts,

@@ -1,3 +1,5 @@
+import KVMNetSources
+
 /// Everything the diagnosis knows about the host beyond the topology model:
 /// libvirt, ifcfg configuration, sysctls, routes and neighbours.
 public struct HostFacts: Sendable, Hashable, Codable {

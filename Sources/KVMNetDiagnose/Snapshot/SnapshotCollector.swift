@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 
 /// Where the collector reads from. Defaults are the real host's paths.
 public struct CollectorOptions: Sendable {

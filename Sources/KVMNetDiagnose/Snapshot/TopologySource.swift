@@ -1,5 +1,5 @@
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 
 /// A full rtnetlink read of links, FDB and addresses. The `kvmnet-diag` executable
 /// implements it with `NetlinkTopologyDump`; this target does not link netlink, and

@@ -1,6 +1,6 @@
 import KVMNetDiagnose
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 
 /// Builds snapshots in code, device by device, so each test states the one thing it breaks.
 struct HostBuilder {

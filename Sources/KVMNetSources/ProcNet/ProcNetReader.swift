@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// Reads the /proc/net files the diagnosis needs beyond the topology: routes, the
 /// ARP table, local addresses, and the raw bonding and VLAN files kept for evidence.
 public struct ProcNetReader: Sendable {

@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// What the ifcfg directory held.
 public struct IfcfgReading: Sendable {
     public var files: [IfcfgFile] = []

@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// What the libvirt directories held.
 public struct LibvirtReading: Sendable {
     public var domains: [LibvirtDomain] = []

@@ -5,9 +5,8 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import KVMNetProcfs
 
-/// The fact readers' view of the file system, on top of KVMNetProcfs' `FileReader`:
+/// The fact readers' view of the file system, on top of `FileReader`:
 /// an absent file or directory is told apart from an unreadable one, and failures
 /// become ``SourceError`` values tagged with the kind of source.
 public enum HostFiles {

@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// One sysctl value as read from `<procfs>/sys/...`.
 public struct SysctlValue: Sendable, Hashable, Codable {
     /// Dotted name: `net.ipv4.ip_forward`.

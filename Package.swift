@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "kvmnet-agent",
             dependencies: [
-                "KVMNetAgent",
+                "KVMNetAgent", "KVMNetSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

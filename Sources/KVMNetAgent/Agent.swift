@@ -39,11 +39,11 @@ public final class Agent: Sendable {
                     "family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)"])
             }
         }
-        self.libvirtDomains = LibvirtDomains(directories: config.libvirtDirectories, state: state, logger: logger)
+        self.libvirtDomains = LibvirtDomains(directories: config.paths.libvirtDirectories, state: state, logger: logger)
         var renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
         renderer.collectors.append(VMInterfaceCollector(table: libvirtDomains.table))
         self.renderer = renderer
-        state.registerSources(SourceError.allSources.filter { config.netlink || $0 != "netlink" })
+        state.registerSources(Source.kernel.filter { config.netlink || $0 != .netlink })
     }
 
     // MARK: HTTP
@@ -84,7 +84,7 @@ public final class Agent: Sendable {
 
     /// Reads the proc and sys trees into the state (the no-netlink source).
     public func scanTrees(reason: ResyncReason) {
-        let result = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).scan()
+        let result = TopologyScanner(procfsRoot: config.paths.procfsRoot, sysfsRoot: config.paths.sysfsRoot).scan()
         for e in result.errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
             state.recordSourceError(e.source)
@@ -105,7 +105,7 @@ public final class Agent: Sendable {
         var errors: [SourceError] = []
         var supplements: [String: Bond] = [:]
         if let bonds {
-            let reader = BondingProcReader(procfsRoot: config.procfsRoot)
+            let reader = BondingProcReader(procfsRoot: config.paths.procfsRoot)
             let current = state.snapshot().topology.bonds
             for name in current.keys {
                 if bonds.contains(name) {
@@ -116,7 +116,7 @@ public final class Agent: Sendable {
                 }
             }
         } else {
-            supplements = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).readBonding(&errors)
+            supplements = TopologyScanner(procfsRoot: config.paths.procfsRoot, sysfsRoot: config.paths.sysfsRoot).readBonding(&errors)
         }
         for e in errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])

@@ -30,13 +30,11 @@ extension Agent {
         let snapshot = state.snapshot()
         let now = unixTimeNow()
         let moves = fdbMoveWindow.moves(current: snapshot.counters.fdbMoves, now: now)
-        let collector = SnapshotCollector(options: CollectorOptions(
-            procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot,
-            libvirtDirectories: config.libvirtDirectories, ifcfgDirectory: config.ifcfgDirectory))
+        let collector = SnapshotCollector(paths: config.paths)
         let diagSnapshot = collector.collect(
             around: snapshot.topology,
-            topologySources: config.netlink ? ["netlink", "procfs"] : ["sysfs", "procfs"],
-            addressSource: config.netlink ? "netlink" : nil,
+            topologySources: config.netlink ? [.netlink, .procfs] : [.sysfs, .procfs],
+            addressSource: config.netlink ? .netlink : nil,
             fdbMoves: snapshot.fdbKnown ? moves.counts : nil,
             fdbMovesWindowSeconds: snapshot.fdbKnown ? max(moves.seconds, config.rescanIntervalSeconds) : nil)
         let report = diagnose(diagSnapshot, request: DiagRequest(target))

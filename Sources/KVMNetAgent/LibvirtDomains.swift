@@ -6,9 +6,6 @@ import KVMNetSources
 import KVMNetState
 import Logging
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Which tap belongs to which running libvirt domain (`kvmnet_vm_interface_info`), read
 /// from libvirt's live state: the `<domstatus>` files of running domains under
@@ -50,7 +47,7 @@ final class LibvirtDomains: Sendable {
 
     /// Starts serving the table: registers the `libvirt` error source and reads once.
     func start() {
-        state.registerSources(["libvirt"])
+        state.registerSources([.libvirt])
         changed()
     }
 
@@ -115,13 +112,12 @@ final class LibvirtDomains: Sendable {
         return taps.isSubset(of: mapped)
     }
 
-    /// Counts and logs read errors. "Permission denied" is not counted: libvirt's status
+    /// Counts and logs read errors. A denied read is not counted: libvirt's status
     /// files are root's (0600) and the packaged agent runs unprivileged, so it would count
     /// them at every rescan (and fire the source-errors alert) for a limit of its setup,
     /// documented in docs/metrics.md; it is logged like the others.
     private func recordErrors(_ errors: [SourceError]) {
-        let denied = Self.permissionDenied
-        for e in errors where e.message != denied { state.recordSourceError("libvirt") }
+        for e in errors where e.kind != .permission { state.recordSourceError(.libvirt) }
         let messages = errors.map { "\($0.path): \($0.message)" }
         let changed = status.withLock { s in
             defer { s.lastErrors = messages }
@@ -130,13 +126,10 @@ final class LibvirtDomains: Sendable {
         for e in errors {
             // Logged as a warning once; the same errors again (every rescan) only at debug.
             var metadata: Logger.Metadata = ["source": "libvirt", "path": "\(e.path)", "error": "\(e.message)"]
-            if e.message == denied { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
+            if e.kind == .permission { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
             if changed { logger.warning("source error", metadata: metadata) } else { logger.debug("source error", metadata: metadata) }
         }
     }
-
-    /// The text ``HostFiles`` puts in a ``SourceError`` for EACCES.
-    static let permissionDenied = String(cString: strerror(EACCES))
 
     /// The interfaces of running domains that have a tap, sorted by domain and device.
     static func interfaces(from reading: LibvirtReading) -> [VMInterface] {

@@ -24,7 +24,7 @@ struct PrivilegeReport: Equatable {
     /// Looks at the sources `config` names.
     static func probe(_ config: AgentConfig) -> PrivilegeReport {
         var r = PrivilegeReport(uid: geteuid(), netAdmin: hasNetAdmin())
-        let bonding = "\(config.procfsRoot)/net/bonding"
+        let bonding = "\(config.paths.procfsRoot)/net/bonding"
         if exists(bonding) {
             if !readable(bonding, directory: true) {
                 r.unreadable.append(Item(source: "procfs_bonding", path: bonding, effect: "slave speed and duplex, churn counts, LACPDU details"))
@@ -32,21 +32,21 @@ struct PrivilegeReport: Equatable {
                 r.reduced.append(Item(source: "procfs_bonding", path: bonding, effect: "802.3ad churn counts and LACPDU partner details (shown only to CAP_NET_ADMIN)"))
             }
         }
-        let vlan = "\(config.procfsRoot)/net/vlan/config"
+        let vlan = "\(config.paths.procfsRoot)/net/vlan/config"
         if exists(vlan) && !readable(vlan, directory: false) {
             r.unreadable.append(Item(source: "procfs_vlan", path: vlan, effect: config.netlink
                 ? "nothing: VLAN ids and parents come from netlink"
                 : "VLAN ids: kvmnet_vlan_info is absent with --no-netlink"))
         }
-        let net = "\(config.sysfsRoot)/class/net"
+        let net = "\(config.paths.sysfsRoot)/class/net"
         if exists(net) && !readable(net, directory: true) {
             r.unreadable.append(Item(source: "sysfs", path: net, effect: config.netlink ? "link speeds" : "every link"))
         }
-        for dir in config.libvirtDirectories where exists(dir) && !readable(dir, directory: true) {
+        for dir in config.paths.libvirtDirectories where exists(dir) && !readable(dir, directory: true) {
             r.unreadable.append(Item(source: "libvirt", path: dir, effect: "which VM owns which tap (/diagnose vm.* checks, kvmnet_vm_interface_info)"))
         }
-        if exists(config.ifcfgDirectory) && !readable(config.ifcfgDirectory, directory: true) {
-            r.unreadable.append(Item(source: "ifcfg", path: config.ifcfgDirectory, effect: "/diagnose config.* checks"))
+        if exists(config.paths.ifcfgDirectory) && !readable(config.paths.ifcfgDirectory, directory: true) {
+            r.unreadable.append(Item(source: "ifcfg", path: config.paths.ifcfgDirectory, effect: "/diagnose config.* checks"))
         }
         return r
     }

@@ -26,15 +26,18 @@ struct SourceOptions: ParsableArguments {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil
     }
 
-    var collectorOptions: CollectorOptions {
-        CollectorOptions(
-            procfsRoot: procfs ?? "/proc", sysfsRoot: sysfs ?? "/sys",
-            libvirtDirectories: libvirtDirectories.isEmpty ? LibvirtReader.defaultDirectories : libvirtDirectories,
-            ifcfgDirectory: ifcfgDirectory ?? IfcfgReader.defaultDirectory)
+    /// The given paths, the defaults for the others.
+    var paths: HostPaths {
+        var paths = HostPaths()
+        if let procfs { paths.procfsRoot = procfs }
+        if let sysfs { paths.sysfsRoot = sysfs }
+        if !libvirtDirectories.isEmpty { paths.libvirtDirectories = libvirtDirectories }
+        if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
+        return paths
     }
 
     /// Reads the live host.
     func collect() -> DiagSnapshot {
-        SnapshotCollector(options: collectorOptions, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
+        SnapshotCollector(paths: paths, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
     }
 }

@@ -1,4 +1,6 @@
+import KVMNetModel
 import KVMNetSources
+
 /// Overall outcome of a diagnosis, which decides the exit code.
 public enum ReportStatus: String, Sendable, Hashable, Codable {
     /// Nothing above info.
@@ -127,7 +129,7 @@ public struct DiagReport: Sendable, Hashable, Codable {
     /// Every check that took part, in catalog order.
     public var checks: [CheckOutcome]
     /// Sources that could not be read.
-    public var dataErrors: [SourceError]
+    public var dataErrors: [DataError]
     /// Problems with the request itself (an endpoint not found).
     public var requestErrors: [ResolveError]
 
@@ -150,7 +152,7 @@ public struct DiagReport: Sendable, Hashable, Codable {
         self.findings = findings
         self.summary = ReportSummary(outcomes: checks)
         self.checks = checks
-        self.dataErrors = dataErrors
+        self.dataErrors = dataErrors.map(DataError.init)
         self.requestErrors = requestErrors
     }
 
@@ -164,6 +166,21 @@ public struct DiagReport: Sendable, Hashable, Codable {
         case verdict, path, findings, summary, checks
         case dataErrors = "data_errors"
         case requestErrors = "request_errors"
+    }
+}
+
+/// A source that could not be read, as `data_errors` lists it: `{"source", "path",
+/// "message"}` (docs/diag-json.md). The snapshot keeps the whole ``SourceError``, with its
+/// kind, so that a saved snapshot skips the same checks.
+public struct DataError: Sendable, Hashable, Codable {
+    public var source: Source
+    public var path: String
+    public var message: String
+
+    public init(_ error: SourceError) {
+        source = error.source
+        path = error.path
+        message = error.message
     }
 }
 

@@ -1,3 +1,4 @@
+import KVMNetModel
 import KVMNetSources
 
 /// Everything the diagnosis knows about the host beyond the topology model:
@@ -21,13 +22,13 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public var neighbours: [Neighbour]
     /// Where `Link.addresses` came from: `netlink`, `procfs`, or `nil` when unknown
     /// (then `bridge.address_on_port` is skipped).
-    public var addressSource: String?
+    public var addressSource: Source?
 
     public init(
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
         ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
-        addressSource: String? = nil
+        addressSource: Source? = nil
     ) {
         self.domains = domains
         self.networks = networks
@@ -64,7 +65,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         routes = try c.decodeIfPresent([Route].self, forKey: .routes)
         routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
         neighbours = try c.decodeIfPresent([Neighbour].self, forKey: .neighbours) ?? []
-        addressSource = try c.decodeIfPresent(String.self, forKey: .addressSource)
+        addressSource = try c.decodeIfPresent(Source.self, forKey: .addressSource)
     }
 
     /// The running domain, else the defined one, called `name`.

@@ -5,8 +5,8 @@ import KVMNetSources
 /// implements it with `NetlinkTopologyDump`; this target does not link netlink, and
 /// tests pass a fixed dump.
 public protocol LinkDumpSource: Sendable {
-    /// Short name used in `DiagSnapshot.topologySources` and in evidence: `netlink`.
-    var name: String { get }
+    /// The source, in `DiagSnapshot.topologySources` and in evidence: `.netlink`.
+    var source: Source { get }
     /// One read of the host; a failure is returned, never thrown.
     func dump() -> Result<FullDump, SourceError>
 }

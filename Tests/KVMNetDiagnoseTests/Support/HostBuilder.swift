@@ -6,12 +6,12 @@ import KVMNetSources
 struct HostBuilder {
     var topology = Topology()
     var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], ifcfgDirectory: "/etc/sysconfig/network-scripts",
-                          routes: [], routesPath: "/proc/net/route", addressSource: "netlink")
+                          routes: [], routesPath: "/proc/net/route", addressSource: .netlink)
     var files: [SourceFile] = []
     var errors: [SourceError] = []
     var fdbMoves: [String: UInt64]? = [:]
     var runningAsRoot = true
-    var sources = ["sysfs", "procfs"]
+    var sources: [Source] = [.sysfs, .procfs]
 
     mutating func link(_ name: String, _ kind: LinkKind, master: String? = nil, up: Bool = true,
                        mtu: Int = 1500, mac: String? = nil, speed: Int? = nil, addresses: [String] = []) {

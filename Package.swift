@@ -57,18 +57,21 @@ let package = Package(
         // Checks, path tracing and report rendering for kvmnet-diag.
         .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetSources"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
+        // No diagnosis: /diagnose is plugged in by the executable.
         .target(
             name: "KVMNetAgent",
             dependencies: [
                 "KVMNetModel", "KVMNetSources", "KVMNetNetlink", "KVMNetState",
-                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose", "CLibcShim",
+                "KVMNetMetrics", "KVMNetWeb", "CLibcShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // /diagnose: kvmnet-diag's collector and checks run on the agent's live model.
+        .target(name: "KVMNetDiagnoseEndpoint", dependencies: ["KVMNetAgent", "KVMNetDiagnose", "KVMNetWeb"]),
         .executableTarget(
             name: "kvmnet-agent",
             dependencies: [
-                "KVMNetAgent", "KVMNetSources",
+                "KVMNetAgent", "KVMNetDiagnoseEndpoint", "KVMNetSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

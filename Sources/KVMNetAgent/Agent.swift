@@ -24,11 +24,14 @@ public final class Agent: Sendable {
     let memoryTrimmer = MemoryTrimmer()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
+    /// `/diagnose`, when a diagnosis is plugged in.
+    let diagnose: DiagnoseHandler?
 
-    public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
+    public init(config: AgentConfig, logger: Logger, state: HostState = HostState(), diagnose: DiagnoseHandler? = nil) {
         self.config = config
         self.logger = logger
         self.state = state
+        self.diagnose = diagnose
         self.seriesGuard = SeriesGuard(maxSeriesPerFamily: config.maxSeriesPerFamily) { [logger] change in
             if change.dropped > 0 {
                 logger.warning("metric family over --web.max-series-per-family: series left out of every scrape (kvmnet_series_dropped_total)",
@@ -72,7 +75,8 @@ public final class Agent: Sendable {
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
                                text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))
         case "/diagnose":
-            return diagnoseResponse(request)
+            guard let diagnose else { return .notFound(request.path) }
+            return diagnose(request, liveHost())
         case "/-/healthy", "/-/ready":
             return WebResponse(status: 200, contentType: "text/plain; charset=utf-8", text: "OK\n")
         default:

@@ -1,5 +1,4 @@
 import Dispatch
-import KVMNetDiagnose
 import KVMNetMetrics
 import KVMNetModel
 import KVMNetSources
@@ -9,8 +8,9 @@ import Synchronization
 
 /// Which tap belongs to which running libvirt domain (`kvmnet_vm_interface_info`), read
 /// from libvirt's live state: the `<domstatus>` files of running domains under
-/// `/run/libvirt/qemu` (and the other ``AgentConfig/libvirtDirectories``), parsed by
-/// KVMNetDiagnose's ``LibvirtReader``, the reader of `kvmnet-diag` and `/diagnose`.
+/// `/run/libvirt/qemu` and the networks (the directories of ``HostPaths``), by the
+/// reader and the mapping to the model's ``VMInterface`` that `kvmnet-diag` and
+/// `/diagnose` use (``LibvirtReader``, ``LibvirtVMs``: one rule for the bridge).
 ///
 /// Live mode only (with `--no-netlink` the agent replays trees that are not this host's).
 /// Re-read when a `vnet*` link appears or vanishes, and at the rescan interval. libvirt
@@ -100,15 +100,15 @@ final class LibvirtDomains: Sendable {
     func refresh() -> Bool {
         let reading = LibvirtReader.read(directories: directories)
         recordErrors(reading.errors)
-        let interfaces = Self.interfaces(from: reading)
+        let interfaces = LibvirtVMs.runningInterfaces(domains: reading.domains, networks: reading.networks)
         if table.replace(interfaces) {
             logger.debug("libvirt domains re-read", metadata: [
-                "interfaces": "\(interfaces.map { "\($0.domain)/\($0.device)" }.joined(separator: " "))",
+                "interfaces": "\(interfaces.map { "\($0.domain)/\($0.tap ?? "")" }.joined(separator: " "))",
             ])
         }
         let taps = Set(state.snapshot().topology.links.keys.filter(Self.isLibvirtTap))
         status.withLock { $0.taps = taps }
-        let mapped = Set(interfaces.map(\.device))
+        let mapped = Set(interfaces.compactMap(\.tap))
         return taps.isSubset(of: mapped)
     }
 
@@ -129,20 +129,5 @@ final class LibvirtDomains: Sendable {
             if e.kind == .permission { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
             if changed { logger.warning("source error", metadata: metadata) } else { logger.debug("source error", metadata: metadata) }
         }
-    }
-
-    /// The interfaces of running domains that have a tap, sorted by domain and device.
-    static func interfaces(from reading: LibvirtReading) -> [VMInterface] {
-        let networkBridges = Dictionary(reading.networks.compactMap { n in n.bridge.map { (n.name, $0) } },
-                                        uniquingKeysWith: { first, _ in first })
-        var out: [VMInterface] = []
-        for domain in reading.domains where domain.running {
-            for i in domain.interfaces {
-                guard let device = i.targetDevice, !device.isEmpty else { continue }
-                let bridge = i.sourceBridge ?? i.sourceNetwork.flatMap { networkBridges[$0] } ?? ""
-                out.append(VMInterface(domain: domain.name, device: device, bridge: bridge, mac: i.mac ?? ""))
-            }
-        }
-        return out.sorted { ($0.domain, $0.device) < ($1.domain, $1.device) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KVMNetAgent
+import KVMNetDiagnoseEndpoint
 import KVMNetSources
 import Logging
 
@@ -83,7 +84,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.netlinkReceiveBufferSize = netlinkReceiveBuffer
         if !libvirtDirs.isEmpty { config.paths.libvirtDirectories = libvirtDirs }
         config.paths.ifcfgDirectory = ifcfgDir
-        let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"))
+        let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"), diagnose: DiagnoseEndpoint.respond)
         try await agent.run()
     }
 }

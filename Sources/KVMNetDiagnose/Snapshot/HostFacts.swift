@@ -76,6 +76,10 @@ public struct HostFacts: Sendable, Hashable, Codable {
     /// Running domains.
     public var runningDomains: [LibvirtDomain] { domains.filter(\.running) }
 
+    /// The interfaces of running domains that have a tap, as the model's VM interfaces
+    /// (bridge resolved, VLANs asked for): what the agent serves as `kvmnet_vm_interface_info`.
+    public var vmInterfaces: [VMInterface] { LibvirtVMs.runningInterfaces(domains: domains, networks: networks) }
+
     /// The ifcfg file configuring `device`.
     public func ifcfg(forDevice device: String) -> IfcfgFile? { ifcfg.first { $0.device == device } }
 

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 //
 // kvmnet: Prometheus exporter and diagnostics for the networking of KVM hosts.
-// Data flows one way: kernel sources (netlink, /proc, /sys) -> one topology
+// Data flows one way: sources (netlink; /proc, /sys and the host's files) -> one
 // model -> two faces (metrics, diagnosis). See docs/architecture.md.
 import PackageDescription
 
@@ -26,14 +26,19 @@ let package = Package(
             pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
+        // What Swift's Glibc module does not export, typed from <malloc.h> and <crypt.h>
+        // (mallopt, malloc_trim, crypt_rn) and setns; header only, no link lines.
+        .systemLibrary(name: "CLibcShim"),
         // Value types shared by the exporter and the diagnosis.
         .target(name: "KVMNetModel"),
-        // Pure parsers of /proc and /sys files, plus readers rooted at a directory.
-        .target(name: "KVMNetProcfs", dependencies: ["KVMNetModel"]),
+        // Every reader of host facts but rtnetlink: /proc and /sys (the topology without
+        // netlink), /proc/net routes, ARP and addresses, sysctls, libvirt XML, ifcfg.
+        // Pure parsers plus readers rooted at given paths; typed results and errors.
+        .target(name: "KVMNetSources", dependencies: ["KVMNetModel"]),
         // rtnetlink through libnl-3: dumps, subscriptions, IFLA_LINKINFO decoding.
         .target(name: "KVMNetNetlink", dependencies: ["KVMNetModel", "CNetlink"]),
         // HostState: applies snapshots and events to the model, keeps counters.
-        .target(name: "KVMNetState", dependencies: ["KVMNetModel", "KVMNetProcfs"]),
+        .target(name: "KVMNetState", dependencies: ["KVMNetModel"]),
         // Collectors and the Prometheus text exposition.
         .target(name: "KVMNetMetrics", dependencies: ["KVMNetModel", "KVMNetState"]),
         // HTTP server: /metrics, landing page, health.
@@ -46,26 +51,30 @@ let package = Package(
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                "CLibcShim",
             ]
         ),
         // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
         // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
         .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel"]),
         // Checks, path tracing and report rendering for kvmnet-diag.
-        .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetProcfs"]),
+        .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetSources"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
+        // No diagnosis: /diagnose is plugged in by the executable.
         .target(
             name: "KVMNetAgent",
             dependencies: [
-                "KVMNetModel", "KVMNetProcfs", "KVMNetNetlink", "KVMNetState",
-                "KVMNetMetrics", "KVMNetWeb", "KVMNetDiagnose",
+                "KVMNetModel", "KVMNetSources", "KVMNetNetlink", "KVMNetState",
+                "KVMNetMetrics", "KVMNetWeb", "CLibcShim",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // /diagnose: kvmnet-diag's collector and checks run on the agent's live model.
+        .target(name: "KVMNetDiagnoseEndpoint", dependencies: ["KVMNetAgent", "KVMNetDiagnose", "KVMNetWeb"]),
         .executableTarget(
             name: "kvmnet-agent",
             dependencies: [
-                "KVMNetAgent",
+                "KVMNetAgent", "KVMNetDiagnoseEndpoint", "KVMNetSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,18 +82,18 @@ let package = Package(
         .executableTarget(
             name: "kvmnet-diag",
             dependencies: [
-                "KVMNetModel", "KVMNetProcfs", "KVMNetDiagnose", "KVMNetNetlink", "KVMNetFirewallReader",
+                "KVMNetModel", "KVMNetSources", "KVMNetDiagnose", "KVMNetNetlink", "KVMNetFirewallReader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
-        .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
-        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"], exclude: ["Golden"]),
+        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
     ]
 )

@@ -1,6 +1,6 @@
 import KVMNetMetrics
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetState
 import KVMNetWeb
 import Logging
@@ -24,11 +24,14 @@ public final class Agent: Sendable {
     let memoryTrimmer = MemoryTrimmer()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
+    /// `/diagnose`, when a diagnosis is plugged in.
+    let diagnose: DiagnoseHandler?
 
-    public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
+    public init(config: AgentConfig, logger: Logger, state: HostState = HostState(), diagnose: DiagnoseHandler? = nil) {
         self.config = config
         self.logger = logger
         self.state = state
+        self.diagnose = diagnose
         self.seriesGuard = SeriesGuard(maxSeriesPerFamily: config.maxSeriesPerFamily) { [logger] change in
             if change.dropped > 0 {
                 logger.warning("metric family over --web.max-series-per-family: series left out of every scrape (kvmnet_series_dropped_total)",
@@ -39,11 +42,11 @@ public final class Agent: Sendable {
                     "family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)"])
             }
         }
-        self.libvirtDomains = LibvirtDomains(directories: config.libvirtDirectories, state: state, logger: logger)
+        self.libvirtDomains = LibvirtDomains(directories: config.paths.libvirtDirectories, state: state, logger: logger)
         var renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
         renderer.collectors.append(VMInterfaceCollector(table: libvirtDomains.table))
         self.renderer = renderer
-        state.registerSources(SourceError.allSources.filter { config.netlink || $0 != "netlink" })
+        state.registerSources(Source.kernel.filter { config.netlink || $0 != .netlink })
     }
 
     // MARK: HTTP
@@ -72,7 +75,8 @@ public final class Agent: Sendable {
             return WebResponse(status: 200, contentType: "text/html; charset=utf-8",
                                text: LandingPage.html(telemetryPath: config.telemetryPath, version: config.version))
         case "/diagnose":
-            return diagnoseResponse(request)
+            guard let diagnose else { return .notFound(request.path) }
+            return diagnose(request, liveHost())
         case "/-/healthy", "/-/ready":
             return WebResponse(status: 200, contentType: "text/plain; charset=utf-8", text: "OK\n")
         default:
@@ -84,7 +88,7 @@ public final class Agent: Sendable {
 
     /// Reads the proc and sys trees into the state (the no-netlink source).
     public func scanTrees(reason: ResyncReason) {
-        let result = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).scan()
+        let result = TopologyScanner(procfsRoot: config.paths.procfsRoot, sysfsRoot: config.paths.sysfsRoot).scan()
         for e in result.errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
             state.recordSourceError(e.source)
@@ -105,7 +109,7 @@ public final class Agent: Sendable {
         var errors: [SourceError] = []
         var supplements: [String: Bond] = [:]
         if let bonds {
-            let reader = BondingProcReader(procfsRoot: config.procfsRoot)
+            let reader = BondingProcReader(procfsRoot: config.paths.procfsRoot)
             let current = state.snapshot().topology.bonds
             for name in current.keys {
                 if bonds.contains(name) {
@@ -116,7 +120,7 @@ public final class Agent: Sendable {
                 }
             }
         } else {
-            supplements = TopologyScanner(procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot).readBonding(&errors)
+            supplements = TopologyScanner(procfsRoot: config.paths.procfsRoot, sysfsRoot: config.paths.sysfsRoot).readBonding(&errors)
         }
         for e in errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])

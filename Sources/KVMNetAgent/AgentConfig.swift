@@ -1,3 +1,5 @@
+import KVMNetSources
+
 /// How the agent runs; filled from the command line.
 public struct AgentConfig: Sendable {
     /// Default listen port: above 10000 and used by no well-known exporter.
@@ -5,8 +7,9 @@ public struct AgentConfig: Sendable {
 
     public var listenAddress: String = ":\(AgentConfig.defaultPort)"
     public var telemetryPath: String = "/metrics"
-    public var procfsRoot: String = "/proc"
-    public var sysfsRoot: String = "/sys"
+    /// Where host facts are read (`--path.procfs`, `--path.sysfs`, `--libvirt-dir`,
+    /// `--ifcfg-dir`): kvmnet-diag's defaults, libvirt's domains and networks included.
+    public var paths = HostPaths()
     /// Off: read only the given proc and sys trees (golden tests, replaying a captured host).
     public var netlink: Bool = true
     /// Re-read of the trees in no-netlink mode, and of /proc/net/bonding in netlink mode.
@@ -17,10 +20,6 @@ public struct AgentConfig: Sendable {
     public var webMaxRequests: Int = 40
     /// Series per metric family in one scrape (`--web.max-series-per-family`); 0: no cap.
     public var maxSeriesPerFamily: Int = 10_000
-    /// Where running (and defined) libvirt domains' XML is read, for `/diagnose`.
-    public var libvirtDirectories: [String] = ["/run/libvirt/qemu", "/etc/libvirt/qemu"]
-    /// ifcfg files (RHEL-style network scripts), for `/diagnose`.
-    public var ifcfgDirectory: String = "/etc/sysconfig/network-scripts"
     /// Re-read of /proc/net/bonding in netlink mode, while bonds exist (802.3ad state
     /// changes come with no netlink event).
     public var bondPollSeconds: Double = 1

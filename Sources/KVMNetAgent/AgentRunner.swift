@@ -3,6 +3,7 @@ import KVMNetState
 import KVMNetWeb
 import Logging
 #if canImport(Glibc)
+import CLibcShim
 import Glibc
 #endif
 
@@ -87,10 +88,6 @@ final class SignalOnce: @unchecked Sendable {
 /// Measured by scripts/bench/run.py (docs/performance.md).
 func limitMallocArenas() {
     #if canImport(Glibc)
-    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    guard let sym = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
-    let mallopt = unsafeBitCast(sym, to: Mallopt.self)
-    let M_ARENA_MAX: Int32 = -8, M_MMAP_THRESHOLD: Int32 = -3
     _ = mallopt(M_ARENA_MAX, 2)
     _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
     #endif

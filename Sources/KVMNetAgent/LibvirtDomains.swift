@@ -1,19 +1,16 @@
 import Dispatch
-import KVMNetDiagnose
 import KVMNetMetrics
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetState
 import Logging
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Which tap belongs to which running libvirt domain (`kvmnet_vm_interface_info`), read
 /// from libvirt's live state: the `<domstatus>` files of running domains under
-/// `/run/libvirt/qemu` (and the other ``AgentConfig/libvirtDirectories``), parsed by
-/// KVMNetDiagnose's ``LibvirtReader``, the reader of `kvmnet-diag` and `/diagnose`.
+/// `/run/libvirt/qemu` and the networks (the directories of ``HostPaths``), by the
+/// reader and the mapping to the model's ``VMInterface`` that `kvmnet-diag` and
+/// `/diagnose` use (``LibvirtReader``, ``LibvirtVMs``: one rule for the bridge).
 ///
 /// Live mode only (with `--no-netlink` the agent replays trees that are not this host's).
 /// Re-read when a `vnet*` link appears or vanishes, and at the rescan interval. libvirt
@@ -50,7 +47,7 @@ final class LibvirtDomains: Sendable {
 
     /// Starts serving the table: registers the `libvirt` error source and reads once.
     func start() {
-        state.registerSources(["libvirt"])
+        state.registerSources([.libvirt])
         changed()
     }
 
@@ -103,25 +100,24 @@ final class LibvirtDomains: Sendable {
     func refresh() -> Bool {
         let reading = LibvirtReader.read(directories: directories)
         recordErrors(reading.errors)
-        let interfaces = Self.interfaces(from: reading)
+        let interfaces = LibvirtVMs.runningInterfaces(domains: reading.domains, networks: reading.networks)
         if table.replace(interfaces) {
             logger.debug("libvirt domains re-read", metadata: [
-                "interfaces": "\(interfaces.map { "\($0.domain)/\($0.device)" }.joined(separator: " "))",
+                "interfaces": "\(interfaces.map { "\($0.domain)/\($0.tap ?? "")" }.joined(separator: " "))",
             ])
         }
         let taps = Set(state.snapshot().topology.links.keys.filter(Self.isLibvirtTap))
         status.withLock { $0.taps = taps }
-        let mapped = Set(interfaces.map(\.device))
+        let mapped = Set(interfaces.compactMap(\.tap))
         return taps.isSubset(of: mapped)
     }
 
-    /// Counts and logs read errors. "Permission denied" is not counted: libvirt's status
+    /// Counts and logs read errors. A denied read is not counted: libvirt's status
     /// files are root's (0600) and the packaged agent runs unprivileged, so it would count
     /// them at every rescan (and fire the source-errors alert) for a limit of its setup,
     /// documented in docs/metrics.md; it is logged like the others.
     private func recordErrors(_ errors: [SourceError]) {
-        let denied = Self.permissionDenied
-        for e in errors where e.message != denied { state.recordSourceError("libvirt") }
+        for e in errors where e.kind != .permission { state.recordSourceError(.libvirt) }
         let messages = errors.map { "\($0.path): \($0.message)" }
         let changed = status.withLock { s in
             defer { s.lastErrors = messages }
@@ -130,26 +126,8 @@ final class LibvirtDomains: Sendable {
         for e in errors {
             // Logged as a warning once; the same errors again (every rescan) only at debug.
             var metadata: Logger.Metadata = ["source": "libvirt", "path": "\(e.path)", "error": "\(e.message)"]
-            if e.message == denied { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
+            if e.kind == .permission { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
             if changed { logger.warning("source error", metadata: metadata) } else { logger.debug("source error", metadata: metadata) }
         }
-    }
-
-    /// The text ``HostFiles`` puts in a ``SourceError`` for EACCES.
-    static let permissionDenied = String(cString: strerror(EACCES))
-
-    /// The interfaces of running domains that have a tap, sorted by domain and device.
-    static func interfaces(from reading: LibvirtReading) -> [VMInterface] {
-        let networkBridges = Dictionary(reading.networks.compactMap { n in n.bridge.map { (n.name, $0) } },
-                                        uniquingKeysWith: { first, _ in first })
-        var out: [VMInterface] = []
-        for domain in reading.domains where domain.running {
-            for i in domain.interfaces {
-                guard let device = i.targetDevice, !device.isEmpty else { continue }
-                let bridge = i.sourceBridge ?? i.sourceNetwork.flatMap { networkBridges[$0] } ?? ""
-                out.append(VMInterface(domain: domain.name, device: device, bridge: bridge, mac: i.mac ?? ""))
-            }
-        }
-        return out.sorted { ($0.domain, $0.device) < ($1.domain, $1.device) }
     }
 }

@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+import CLibcShim
 #endif
 
 /// Returns freed heap pages to the kernel once the agent goes quiet: a render of
@@ -30,12 +30,10 @@ final class MemoryTrimmer: Sendable {
     }
 }
 
-/// Returns freed heap pages to the kernel (glibc `malloc_trim`, looked up at run time:
-/// the Glibc module does not export it).
+/// Returns freed heap pages to the kernel (glibc `malloc_trim`, from `<malloc.h>` through
+/// CLibcShim: the Glibc module does not export it).
 func releaseFreedMemory() {
     #if canImport(Glibc)
-    typealias MallocTrim = @convention(c) (Int) -> Int32
-    guard let sym = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
-    _ = unsafeBitCast(sym, to: MallocTrim.self)(0)
+    _ = malloc_trim(0)
     #endif
 }

@@ -33,7 +33,7 @@ extension Agent {
             },
             onDecodeError: { error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
-                state.recordSourceError("netlink")
+                state.recordSourceError(.netlink)
             })
         try monitor.start(afterSubscribing: { [self] in
             try resyncFromNetlink(reason: .initial)
@@ -73,11 +73,11 @@ extension Agent {
         do {
             state.refresh(try NetlinkLinkReader.read(indexes: state.bondLinkIndexes, onDecodeError: { [self] error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
-                state.recordSourceError("netlink")
+                state.recordSourceError(.netlink)
             }))
         } catch {
             logger.warning("netlink re-read of bonds failed", metadata: ["error": "\(error)"])
-            state.recordSourceError("netlink")
+            state.recordSourceError(.netlink)
         }
         refreshBondProcfs(nil)
     }
@@ -88,14 +88,14 @@ extension Agent {
         do {
             let dump = try NetlinkTopologyDump.dump(onDecodeError: { [self] error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
-                state.recordSourceError("netlink")
+                state.recordSourceError(.netlink)
             })
             state.resync(dump, fdbKnown: true, reason: reason)
             // A dump of 100,000 FDB entries leaves tens of MB of freed heap: give it back.
             releaseFreedMemory()
         } catch {
             logger.error("netlink dump failed", metadata: ["error": "\(error)"])
-            state.recordSourceError("netlink")
+            state.recordSourceError(.netlink)
             throw error
         }
     }

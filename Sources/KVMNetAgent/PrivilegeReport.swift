@@ -1,3 +1,4 @@
+import KVMNetModel
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 /// agent works without root (netlink needs none), with less data, and says which.
 struct PrivilegeReport: Equatable {
     struct Item: Equatable {
-        var source: String
+        var source: Source
         var path: String
         /// What is missing because of it.
         var effect: String
@@ -24,29 +25,29 @@ struct PrivilegeReport: Equatable {
     /// Looks at the sources `config` names.
     static func probe(_ config: AgentConfig) -> PrivilegeReport {
         var r = PrivilegeReport(uid: geteuid(), netAdmin: hasNetAdmin())
-        let bonding = "\(config.procfsRoot)/net/bonding"
+        let bonding = config.paths.procfs("net/bonding")
         if exists(bonding) {
             if !readable(bonding, directory: true) {
-                r.unreadable.append(Item(source: "procfs_bonding", path: bonding, effect: "slave speed and duplex, churn counts, LACPDU details"))
+                r.unreadable.append(Item(source: .procfsBonding, path: bonding, effect: "slave speed and duplex, churn counts, LACPDU details"))
             } else if !r.netAdmin {
-                r.reduced.append(Item(source: "procfs_bonding", path: bonding, effect: "802.3ad churn counts and LACPDU partner details (shown only to CAP_NET_ADMIN)"))
+                r.reduced.append(Item(source: .procfsBonding, path: bonding, effect: "802.3ad churn counts and LACPDU partner details (shown only to CAP_NET_ADMIN)"))
             }
         }
-        let vlan = "\(config.procfsRoot)/net/vlan/config"
+        let vlan = config.paths.procfs("net/vlan/config")
         if exists(vlan) && !readable(vlan, directory: false) {
-            r.unreadable.append(Item(source: "procfs_vlan", path: vlan, effect: config.netlink
+            r.unreadable.append(Item(source: .procfsVLAN, path: vlan, effect: config.netlink
                 ? "nothing: VLAN ids and parents come from netlink"
                 : "VLAN ids: kvmnet_vlan_info is absent with --no-netlink"))
         }
-        let net = "\(config.sysfsRoot)/class/net"
+        let net = config.paths.sysfs("class/net")
         if exists(net) && !readable(net, directory: true) {
-            r.unreadable.append(Item(source: "sysfs", path: net, effect: config.netlink ? "link speeds" : "every link"))
+            r.unreadable.append(Item(source: .sysfs, path: net, effect: config.netlink ? "link speeds" : "every link"))
         }
-        for dir in config.libvirtDirectories where exists(dir) && !readable(dir, directory: true) {
-            r.unreadable.append(Item(source: "libvirt", path: dir, effect: "which VM owns which tap (/diagnose vm.* checks, kvmnet_vm_interface_info)"))
+        for dir in config.paths.libvirtDirectories where exists(dir) && !readable(dir, directory: true) {
+            r.unreadable.append(Item(source: .libvirt, path: dir, effect: "which VM owns which tap (/diagnose vm.* checks, kvmnet_vm_interface_info)"))
         }
-        if exists(config.ifcfgDirectory) && !readable(config.ifcfgDirectory, directory: true) {
-            r.unreadable.append(Item(source: "ifcfg", path: config.ifcfgDirectory, effect: "/diagnose config.* checks"))
+        if exists(config.paths.ifcfgDirectory) && !readable(config.paths.ifcfgDirectory, directory: true) {
+            r.unreadable.append(Item(source: .ifcfg, path: config.paths.ifcfgDirectory, effect: "/diagnose config.* checks"))
         }
         return r
     }

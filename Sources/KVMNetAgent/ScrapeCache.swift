@@ -1,4 +1,5 @@
 import KVMNetMetrics
+import KVMNetModel
 import Synchronization
 
 /// The last rendering of `/metrics`, reused while nothing changed: the state's version and

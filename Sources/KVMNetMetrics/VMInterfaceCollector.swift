@@ -1,26 +1,8 @@
+import KVMNetModel
 import KVMNetState
 import Synchronization
 
-/// One network interface of a running libvirt domain: the tap on the host, the bridge the
-/// domain's XML puts it on, and the guest's MAC.
-public struct VMInterface: Sendable, Hashable {
-    public var domain: String
-    /// The tap (`<target dev='vnet0'/>`).
-    public var device: String
-    /// `<source bridge>`, or the bridge of the `<source network>`; empty when none (macvtap).
-    public var bridge: String
-    /// `<mac address>`, lower-case.
-    public var mac: String
-
-    public init(domain: String, device: String, bridge: String, mac: String) {
-        self.domain = domain
-        self.device = device
-        self.bridge = bridge
-        self.mac = mac
-    }
-}
-
-/// The VM interfaces as last read from libvirt. The agent replaces the contents when it
+/// The VM interfaces (KVMNetModel's ``VMInterface``) as last read from libvirt. The agent replaces the contents when it
 /// re-reads libvirt's state; scrapes only read them (memory, no file access).
 public final class VMInterfaceTable: Sendable {
     private let storage: Mutex<[VMInterface]>
@@ -60,10 +42,11 @@ public struct VMInterfaceCollector: Collector {
             help: "A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.",
             type: .gauge)
         var seen = Set<String>()
-        for i in table.interfaces where snapshot.topology.links[i.device] != nil {
+        for i in table.interfaces {
+            guard let tap = i.tap, snapshot.topology.links[tap] != nil else { continue }
             // A tap belongs to one domain; a stale double (a status file not yet rewritten) shows once.
-            guard seen.insert(i.device).inserted else { continue }
-            info.add([("domain", i.domain), ("device", i.device), ("bridge", i.bridge), ("mac", i.mac)], 1)
+            guard seen.insert(tap).inserted else { continue }
+            info.add([("domain", i.domain), ("device", tap), ("bridge", i.bridge ?? ""), ("mac", i.mac ?? "")], 1)
         }
         return [info]
     }

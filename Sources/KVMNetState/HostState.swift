@@ -99,18 +99,18 @@ public final class HostState: Sendable {
     }
 
     /// Counts one read or parse error of `source`.
-    public func recordSourceError(_ source: String) {
+    public func recordSourceError(_ source: Source) {
         storage.withLock { s in
             s.version &+= 1
-            s.counters.sourceErrors[source, default: 0] += 1
+            s.counters.sourceErrors[source.rawValue, default: 0] += 1
         }
     }
 
     /// Makes a source's error series exist at 0 so that alerts on `increase()` work from the start.
-    public func registerSources(_ sources: [String]) {
+    public func registerSources(_ sources: [Source]) {
         storage.withLock { s in
             s.version &+= 1
-            for src in sources where s.counters.sourceErrors[src] == nil { s.counters.sourceErrors[src] = 0 }
+            for src in sources.map(\.rawValue) where s.counters.sourceErrors[src] == nil { s.counters.sourceErrors[src] = 0 }
         }
     }
 

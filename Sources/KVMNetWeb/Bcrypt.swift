@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CLibcShim
 import Glibc
 #endif
 
@@ -39,14 +40,13 @@ public enum BcryptHash {
 }
 
 /// Checks passwords against bcrypt hashes with the system's libcrypt (libxcrypt, which
-/// knows `$2a$`, `$2b$` and `$2y$`), loaded at run time so that nothing links against it.
+/// knows `$2a$`, `$2b$` and `$2y$`), loaded at run time so that nothing links against it;
+/// `crypt_rn` and its work area are typed by `<crypt.h>` (CLibcShim).
 public struct BcryptVerifier: Sendable {
-    private typealias CryptRN = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer, Int32) -> UnsafeMutablePointer<CChar>?
+    private let cryptRN: kvmnet_crypt_rn_fn
 
-    /// libxcrypt's `struct crypt_data` is 32768 bytes.
-    private static let dataSize = 32768
-
-    private let cryptRN: CryptRN
+    /// `sizeof(struct crypt_data)`.
+    private static let dataSize = Int(kvmnet_crypt_data_size())
 
     /// Loads libcrypt and checks that it computes bcrypt correctly (a known vector).
     public init() throws(BcryptError) {
@@ -55,10 +55,10 @@ public struct BcryptVerifier: Sendable {
                 ?? dlopen("libcrypt.so", RTLD_NOW) else {
             throw .libcryptMissing("cannot load libcrypt.so.1 or libcrypt.so.2")
         }
-        guard let symbol = dlsym(handle, "crypt_rn") else {
+        guard let cryptRN = kvmnet_crypt_rn(handle) else {
             throw .libcryptMissing("libcrypt has no crypt_rn (it is not libxcrypt)")
         }
-        cryptRN = unsafeBitCast(symbol, to: CryptRN.self)
+        self.cryptRN = cryptRN
         // The OpenBSD test vector: "U*U" with cost 5 and an all-"C" salt.
         let known = "$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
         guard crypt("U*U", setting: known) == known, crypt("U*U", setting: "$2y$" + known.dropFirst(4)) == "$2y$" + known.dropFirst(4) else {

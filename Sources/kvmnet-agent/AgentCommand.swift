@@ -1,5 +1,7 @@
 import ArgumentParser
 import KVMNetAgent
+import KVMNetDiagnoseEndpoint
+import KVMNetSources
 import Logging
 
 /// `kvmnet-agent`: Prometheus exporter for the networking of KVM hosts.
@@ -42,11 +44,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("netlink.receive-buffer"), help: "Receive buffer of the netlink event socket, in bytes; a burst larger than it makes the agent re-read the kernel's state.")
     var netlinkReceiveBuffer: Int = 4 << 20
 
-    @Option(name: .customLong("libvirt-dir"), help: "Directory of libvirt domain XML for /diagnose (repeatable; default /run/libvirt/qemu and /etc/libvirt/qemu).")
+    @Option(name: .customLong("libvirt-dir"), help: "Directory of libvirt XML, for kvmnet_vm_interface_info and /diagnose (repeatable). Default: /run/libvirt/qemu (running domains), /etc/libvirt/qemu (defined), /run/libvirt/network, /etc/libvirt/qemu/networks.")
     var libvirtDirs: [String] = []
 
     @Option(name: .customLong("ifcfg-dir"), help: "Directory of ifcfg files for /diagnose.")
-    var ifcfgDir = "/etc/sysconfig/network-scripts"
+    var ifcfgDir = HostPaths.defaultIfcfgDirectory
 
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel = "info"
@@ -72,17 +74,17 @@ struct AgentCommand: AsyncParsableCommand {
         var config = AgentConfig()
         config.listenAddress = listenAddress
         config.telemetryPath = telemetryPath
-        config.procfsRoot = procfs
-        config.sysfsRoot = sysfs
+        config.paths.procfsRoot = procfs
+        config.paths.sysfsRoot = sysfs
         config.netlink = !noNetlink
         config.rescanIntervalSeconds = scanInterval
         config.webConfigFile = webConfigFile
         config.webMaxRequests = webMaxRequests
         config.maxSeriesPerFamily = maxSeriesPerFamily
         config.netlinkReceiveBufferSize = netlinkReceiveBuffer
-        if !libvirtDirs.isEmpty { config.libvirtDirectories = libvirtDirs }
-        config.ifcfgDirectory = ifcfgDir
-        let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"))
+        if !libvirtDirs.isEmpty { config.paths.libvirtDirectories = libvirtDirs }
+        config.paths.ifcfgDirectory = ifcfgDir
+        let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"), diagnose: DiagnoseEndpoint.respond)
         try await agent.run()
     }
 }

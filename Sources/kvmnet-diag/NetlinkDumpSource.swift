@@ -1,13 +1,13 @@
 import KVMNetDiagnose
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 #if canImport(KVMNetNetlink)
 import KVMNetNetlink
 #endif
 
 /// The rtnetlink dump as a ``LinkDumpSource`` for the collector.
 struct NetlinkDumpSource: LinkDumpSource {
-    var name: String { "netlink" }
+    var source: Source { .netlink }
 
     /// The netlink source, or `nil` when this build has no netlink (then sysfs is read).
     static func make() -> NetlinkDumpSource? {
@@ -23,10 +23,10 @@ struct NetlinkDumpSource: LinkDumpSource {
         do {
             return .success(try NetlinkTopologyDump.dump())
         } catch {
-            return .failure(SourceError(source: "netlink", path: "rtnetlink", message: "\(error)"))
+            return .failure(SourceError(source: .netlink, path: "rtnetlink", message: "\(error)"))
         }
         #else
-        return .failure(SourceError(source: "netlink", path: "rtnetlink", message: "built without netlink"))
+        return .failure(SourceError(source: .netlink, path: "rtnetlink", message: "built without netlink"))
         #endif
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KVMNetDiagnose
 import KVMNetFirewallReader
+import KVMNetSources
 
 /// Where to read the live host from; the same source options as kvmnet-agent.
 struct SourceOptions: ParsableArguments {
@@ -29,17 +30,20 @@ struct SourceOptions: ParsableArguments {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || noFirewall
     }
 
-    var collectorOptions: CollectorOptions {
-        CollectorOptions(
-            procfsRoot: procfs ?? "/proc", sysfsRoot: sysfs ?? "/sys",
-            libvirtDirectories: libvirtDirectories.isEmpty ? LibvirtReader.defaultDirectories : libvirtDirectories,
-            ifcfgDirectory: ifcfgDirectory ?? IfcfgReader.defaultDirectory)
+    /// The given paths, the defaults for the others.
+    var paths: HostPaths {
+        var paths = HostPaths()
+        if let procfs { paths.procfsRoot = procfs }
+        if let sysfs { paths.sysfsRoot = sysfs }
+        if !libvirtDirectories.isEmpty { paths.libvirtDirectories = libvirtDirectories }
+        if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
+        return paths
     }
 
     /// Reads the live host. The firewall is the live kernel's, so it is read only when the
     /// topology is too (no --path.procfs / --path.sysfs tree).
     func collect() -> DiagSnapshot {
-        var snapshot = SnapshotCollector(options: collectorOptions, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
+        var snapshot = SnapshotCollector(paths: paths, netlink: noNetlink ? nil : NetlinkDumpSource.make()).collect()
         if !noFirewall && procfs == nil && sysfs == nil {
             snapshot.facts.firewall = FirewallReader.read(runningAsRoot: snapshot.runningAsRoot)
         }

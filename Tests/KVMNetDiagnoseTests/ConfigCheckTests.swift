@@ -1,5 +1,6 @@
 import KVMNetDiagnose
 import KVMNetModel
+import KVMNetSources
 import Testing
 
 @Suite struct ConfigCheckTests {

@@ -1,5 +1,5 @@
 import KVMNetDiagnose
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 @Suite struct ExitCodeTests {
@@ -23,7 +23,7 @@ import Testing
     @Test func unreadableSourceIsThreeUnlessSomethingFails() throws {
         var host = try Lab.kvmLayout()
         host.topology.bonds["bond0"]?.miimonMs = 0
-        host.errors = [SourceError(source: "procfs_vlan", path: "/proc/net/vlan/config", message: "Permission denied")]
+        host.errors = [SourceError(source: .procfsVLAN, path: "/proc/net/vlan/config", kind: .permission, message: "Permission denied")]
         let incomplete = host.snapshot().report()
         #expect(incomplete.status == .incomplete)
         #expect(incomplete.exitCode == 3)

@@ -1,4 +1,5 @@
 import KVMNetDiagnose
+import KVMNetSources
 import Testing
 
 @Suite struct IfcfgParserTests {

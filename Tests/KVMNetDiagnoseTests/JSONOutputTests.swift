@@ -63,6 +63,45 @@ import Testing
         #expect(String(decoding: try JSONOutput.encode(WithNull()), as: UTF8.self) == "{\n  \"value\" : null\n}")
     }
 
+    /// Synthesized `encode(to:)` methods call `encodeIfPresent` for optionals: every key
+    /// is still written, absent values as null.
+    @Test func absentOptionalsOfSynthesizedEncodersAreNull() throws {
+        struct Synthesized: Encodable {
+            var text: String?
+            var count: Int?
+            var flag: Bool?
+            var ratio: Double?
+            var big: UInt64?
+            var list: [Int]?
+            var set: Int? = 7
+        }
+        #expect(String(decoding: try JSONOutput.encode(Synthesized()), as: UTF8.self) == """
+        {
+          "big" : null,
+          "count" : null,
+          "flag" : null,
+          "list" : null,
+          "ratio" : null,
+          "set" : 7,
+          "text" : null
+        }
+        """)
+    }
+
+    @Test func superEncoderWritesUnderSuper() throws {
+        class Base: Encodable { var a = 1 }
+        final class Derived: Base {
+            var b = 2
+            enum CodingKeys: String, CodingKey { case b }
+            override func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(b, forKey: .b)
+                try super.encode(to: c.superEncoder())
+            }
+        }
+        #expect(String(decoding: try JSONOutput.encode(Derived()), as: UTF8.self) == "{\n  \"b\" : 2,\n  \"super\" : {\n    \"a\" : 1\n  }\n}")
+    }
+
     @Test func nonFiniteNumbersAreRefusedWithTheirPath() {
         struct Bad: Encodable { var values: [Double] = [1, .nan] }
         #expect(throws: JSONOutput.EncodingFailure.self) { try JSONOutput.encode(Bad()) }

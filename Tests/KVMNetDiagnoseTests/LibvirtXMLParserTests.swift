@@ -1,4 +1,5 @@
 import KVMNetDiagnose
+import KVMNetSources
 import Testing
 
 @Suite struct LibvirtXMLParserTests {
@@ -65,7 +66,7 @@ import Testing
         #expect(reading.domains.map(\.name) == ["vm1", "vm4"])
         #expect(reading.domains.map(\.running) == [true, false])
         #expect(reading.directories.count == 2)
-        #expect(reading.errors.map(\.source) == ["libvirt"])
+        #expect(reading.errors.map(\.source) == [.libvirt])
         #expect(reading.errors.first?.path.hasSuffix("etc/broken.xml") == true)
         #expect(reading.files.count == 3)
     }

@@ -1,5 +1,7 @@
+import Foundation
 import KVMNetDiagnose
 import KVMNetModel
+import KVMNetSources
 import Testing
 
 @Suite struct VMCheckTests {
@@ -30,6 +32,23 @@ import Testing
         host.facts.domains = []
         host.facts.libvirtDirectories = []
         #expect(host.snapshot().report().outcome("vm.tap_detached")?.status == .skipped)
+    }
+
+    /// A denied libvirt directory skips the vm.* checks, also from a saved snapshot: the
+    /// error keeps its kind, the report shows only source, path and message.
+    @Test func deniedLibvirtSkipsTheVMChecksAlsoFromASavedSnapshot() throws {
+        var host = try Lab.kvmLayout()
+        host.facts.domains = []
+        host.errors = [SourceError(source: .libvirt, path: "/run/libvirt/qemu", kind: .permission, message: "Permission denied")]
+        let saved = try JSONDecoder().decode(DiagSnapshot.self, from: Data(host.snapshot().jsonBytes()))
+        for snapshot in [host.snapshot(), saved] {
+            let report = snapshot.report()
+            #expect(report.outcome("vm.tap_detached")?.reason == "needs root: /run/libvirt/qemu is not readable by this user (Permission denied)")
+            #expect(report.dataErrors == [DataError(SourceError(source: .libvirt, path: "/run/libvirt/qemu", message: "Permission denied"))])
+        }
+        // Another error of the same source is no reason to skip.
+        host.errors = [SourceError(source: .libvirt, path: "/run/libvirt/qemu/vm9.xml", message: "line 1: no root element")]
+        #expect(host.snapshot().report().outcome("vm.tap_detached")?.status != .skipped)
     }
 
     @Test func tapWrongBridgeFires() throws {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CLibcShim
 import Glibc
 #endif
 
@@ -86,12 +87,10 @@ enum TestHTTPClient {
     }
 }
 
-/// setns(2) with CLONE_NEWNET. Glibc's module does not export setns (it needs
-/// _GNU_SOURCE), so it is looked up at run time.
+/// setns(2) with CLONE_NEWNET (declared by CLibcShim: Glibc's module does not export
+/// setns, which needs _GNU_SOURCE).
 func enterNetns(_ fd: Int32) -> Int32 {
-    typealias SetNS = @convention(c) (Int32, Int32) -> Int32
-    guard let sym = dlsym(dlopen(nil, RTLD_NOW), "setns") else { return -1 }
-    return unsafeBitCast(sym, to: SetNS.self)(fd, 0x4000_0000)
+    setns(fd, 0x4000_0000)
 }
 
 /// What the namespace thread needs.

@@ -2,6 +2,7 @@ import Foundation
 import KVMNetDiagnose
 import KVMNetFirewallReader
 import KVMNetModel
+import KVMNetSources
 import Testing
 
 /// The firewall checks on rulesets written by the real nft and iptables-nft
@@ -21,7 +22,7 @@ import Testing
                                    address: "fe:54:00:00:00:0\(i + 1)", master: "br0")
         }
         topo.bridges["br0"] = Bridge(name: "br0", stpEnabled: false, ports: [BridgePort(name: "vnet0", state: .forwarding), BridgePort(name: "vnet1", state: .forwarding)])
-        var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], routes: [], routesPath: "/proc/net/route", addressSource: "netlink")
+        var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], routes: [], routesPath: "/proc/net/route", addressSource: .netlink)
         for (i, tap) in ["vnet0", "vnet1"].enumerated() {
             let iface = LibvirtInterface(type: "bridge", sourceBridge: "br0", targetDevice: tap, mac: "52:54:00:00:00:0\(i + 1)",
                                          model: "virtio", addresses: ["10.0.0.\(i + 1)/24"], line: 10)
@@ -31,7 +32,7 @@ import Testing
             facts.sysctls[Sysctl.bridgeNFIptables] = SysctlValue(key: Sysctl.bridgeNFIptables, path: "/proc/sys/net/bridge/bridge-nf-call-iptables", value: bridgeNF)
         }
         facts.firewall = FirewallFacts(ruleset: ruleset, unavailable: ruleset == nil ? "needs root" : nil, brNetfilterLoaded: bridgeNF != nil)
-        return DiagSnapshot(takenAt: "2026-12-02T00:00:00Z", hostname: "kvm1", topologySources: ["netlink", "procfs"], topology: topo, facts: facts)
+        return DiagSnapshot(takenAt: "2026-12-02T00:00:00Z", hostname: "kvm1", topologySources: [.netlink, .procfs], topology: topo, facts: facts)
     }
 
     func report(_ s: DiagSnapshot, _ target: DiagRequest.Target = .path(from: "vm1", to: "vm2")) -> DiagReport {

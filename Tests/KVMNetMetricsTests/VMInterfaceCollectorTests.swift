@@ -21,11 +21,11 @@ import Testing
 
     @Test func oneSeriesPerInterfaceWhoseTapExists() {
         let table = VMInterfaceTable([
-            VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01"),
-            VMInterface(domain: "vm2", device: "vnet1", bridge: "br0", mac: "52:54:00:00:00:02"),
+            VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0"),
+            VMInterface(domain: "vm2", mac: "52:54:00:00:00:02", tap: "vnet1", bridge: "br0"),
             // A domain whose tap is gone (stopped, status file not re-read yet): no series.
-            VMInterface(domain: "vm3", device: "vnet7", bridge: "br1", mac: "52:54:00:00:00:03"),
-            VMInterface(domain: "mv", device: "macvtap0", bridge: "", mac: "52:54:00:00:00:04"),
+            VMInterface(domain: "vm3", mac: "52:54:00:00:00:03", tap: "vnet7", bridge: "br1"),
+            VMInterface(domain: "mv", mac: "52:54:00:00:00:04", tap: "macvtap0", bridge: nil),
         ])
         #expect(render(table, snapshot(taps: ["vnet0", "vnet1", "macvtap0"])) == """
         # HELP kvmnet_vm_interface_info A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.
@@ -40,16 +40,16 @@ import Testing
     @Test func followsTheTableAndTheTaps() {
         let table = VMInterfaceTable()
         #expect(render(table, snapshot(taps: ["vnet0"])) == "", "no VMs: the family is left out")
-        #expect(table.replace([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")]))
-        #expect(!table.replace([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")]))
+        #expect(table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
+        #expect(!table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
         #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\"} 1"))
         #expect(render(table, snapshot(taps: [])) == "", "the tap vanished: the series goes with it")
     }
 
     @Test func aTapClaimedTwiceShowsOnce() {
         let table = VMInterfaceTable([
-            VMInterface(domain: "new", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:0a"),
-            VMInterface(domain: "old", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:0b"),
+            VMInterface(domain: "new", mac: "52:54:00:00:00:0a", tap: "vnet0", bridge: "br0"),
+            VMInterface(domain: "old", mac: "52:54:00:00:00:0b", tap: "vnet0", bridge: "br0"),
         ])
         let text = render(table, snapshot(taps: ["vnet0"]))
         #expect(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 1)
@@ -60,7 +60,7 @@ extension VMInterfaceCollectorTests {
     /// The family's labels are exactly these four, and `mac` is the only one holding a MAC
     /// (the documented exception of docs/metrics.md).
     @Test func labelsAreAudited() {
-        let table = VMInterfaceTable([VMInterface(domain: "vm1", device: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")])
+        let table = VMInterfaceTable([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")])
         let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0"]))
         #expect(families.map(\.name) == ["kvmnet_vm_interface_info"])
         for s in families.flatMap(\.samples) {

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of Linux bridges: state, uplinks, STP, netfilter, addresses, FDB moves.
 enum BridgeChecks {

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of VLAN-aware bridges (`vlan_filtering 1`): ports without PVID, VLANs that no
 /// uplink carries, tagged frames a port refuses, the bridge's protocol, missing VLAN data.

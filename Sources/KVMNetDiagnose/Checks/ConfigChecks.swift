@@ -1,11 +1,12 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of the ifcfg configuration, on its own and against the running state.
 enum ConfigChecks {
     static let all: [Check] = [vlanIDMismatch, missingBridge, drift]
 
     static func ifcfgMissing(_ ctx: CheckContext) -> String? {
-        if let denied = ctx.deniedRead("ifcfg") { return CheckContext.needsPrivilege(denied) }
+        if let denied = ctx.deniedRead(.ifcfg) { return CheckContext.needsPrivilege(denied) }
         guard ctx.facts.ifcfg.isEmpty, ctx.facts.ifcfgDirectory == nil else { return nil }
         return "no ifcfg directory (/etc/sysconfig/network-scripts or --ifcfg-dir)"
     }
@@ -73,7 +74,7 @@ enum ConfigChecks {
                 explanation: "ifcfg-\(file.name) puts \(file.device) in bridge \(bridge), but no ifcfg file configures \(bridge) and no such bridge runs. At the next boot \(file.device) joins no bridge.",
                 evidence: [ctx.evidence.ifcfg(file, entry),
                            ctx.evidence.model("running bridges", running.isEmpty ? "(none)" : running.joined(separator: " "))],
-                fix: "create \(HostFiles.join(ctx.facts.ifcfgDirectory ?? IfcfgReader.defaultDirectory, "ifcfg-\(bridge)")) with DEVICE=\(bridge) TYPE=Bridge ONBOOT=yes, or correct BRIDGE= in \(file.path)",
+                fix: "create \(HostFiles.join(ctx.facts.ifcfgDirectory ?? HostPaths.defaultIfcfgDirectory, "ifcfg-\(bridge)")) with DEVICE=\(bridge) TYPE=Bridge ONBOOT=yes, or correct BRIDGE= in \(file.path)",
                 devices: [file.device, bridge])
         })
     }

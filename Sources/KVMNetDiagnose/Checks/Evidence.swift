@@ -23,16 +23,6 @@ public struct Evidence: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case source, file, line, attribute, value }
 
-    /// Encodes every key, unknown ones as `null`, so the JSON shape never varies.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(source, forKey: .source)
-        try c.encode(file, forKey: .file)
-        try c.encode(line, forKey: .line)
-        try c.encode(attribute, forKey: .attribute)
-        try c.encode(value, forKey: .value)
-    }
-
     /// `file:line  attribute = value`, or `source  attribute = value` without a file.
     public var rendered: String {
         let location: String

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Builds ``Evidence`` that cites where a value was read: the sysfs file or netlink
 /// attribute of a link, the line of /proc/net/bonding or /proc/net/vlan/config when the
@@ -31,13 +32,13 @@ public struct EvidenceBuilder: Sendable {
         }
     }
 
-    private var fromSysfs: Bool { snapshot.topologySources.contains("sysfs") }
+    private var fromSysfs: Bool { snapshot.topologySources.contains(.sysfs) }
 
     /// A link attribute: `/sys/class/net/<dev>/<attr>` when the scan read sysfs, else the
     /// netlink attribute.
     public func link(_ name: String, _ attribute: LinkAttribute, _ value: String) -> Evidence {
         if attribute == .addresses {
-            let source = snapshot.facts.addressSource ?? "model"
+            let source = snapshot.facts.addressSource?.rawValue ?? "model"
             if source == "procfs" {
                 return Evidence(source: "procfs", file: HostFiles.join(snapshot.procfsRoot, "net/fib_trie"),
                                 attribute: "addresses of \(name)", value: value)
@@ -95,7 +96,7 @@ public struct EvidenceBuilder: Sendable {
            }) {
             return Evidence(source: "procfs", file: path, line: line + 1, attribute: "VLAN Dev name | VLAN ID | parent", value: value)
         }
-        if snapshot.topologySources.contains("netlink") {
+        if snapshot.topologySources.contains(.netlink) {
             return Evidence(source: "netlink", attribute: "IFLA_VLAN_ID / IFLA_LINK of \(vlan.name)",
                             value: "\(vlan.id) / \(vlan.parent)")
         }

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of the host firewall's verdict on bridged frames (`nft -j list ruleset`, read by
 /// kvmnet-diag as root): iptables/nftables FORWARD hooks that br_netfilter sends bridged

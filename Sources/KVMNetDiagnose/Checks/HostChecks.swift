@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Host-wide checks: forwarding and the default route. They run for the whole host and
 /// for `--external`, where they matter when the host routes the VM's traffic.

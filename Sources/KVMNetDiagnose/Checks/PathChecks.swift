@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of the path between two endpoints (`diagnose A B`); the MTU check also runs
 /// for `--external`.

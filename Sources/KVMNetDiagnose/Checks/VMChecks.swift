@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Checks of libvirt domains' interfaces against the running topology.
 enum VMChecks {
@@ -14,7 +15,7 @@ enum VMChecks {
 
     /// The skip reason when no libvirt state was found at all.
     static func libvirtMissing(_ ctx: CheckContext) -> String? {
-        if ctx.facts.domains.isEmpty, let denied = ctx.deniedRead("libvirt") { return CheckContext.needsPrivilege(denied) }
+        if ctx.facts.domains.isEmpty, let denied = ctx.deniedRead(.libvirt) { return CheckContext.needsPrivilege(denied) }
         guard ctx.facts.domains.isEmpty, ctx.facts.libvirtDirectories.isEmpty else { return nil }
         return "no libvirt state found (no /run/libvirt/qemu or --libvirt-dir)"
     }

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// A packet to run through the host firewall: what its hooks see of it.
 struct FirewallFrame: Sendable, Hashable {

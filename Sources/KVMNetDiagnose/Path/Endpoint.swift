@@ -28,16 +28,6 @@ public struct Endpoint: Sendable, Hashable, Codable {
         case expectedBridge = "expected_bridge"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(query, forKey: .query)
-        try c.encode(domain, forKey: .domain)
-        try c.encode(device, forKey: .device)
-        try c.encode(mac, forKey: .mac)
-        try c.encode(addresses, forKey: .addresses)
-        try c.encode(expectedBridge, forKey: .expectedBridge)
-    }
-
     /// The name to use in sentences: the domain, else the device.
     public var displayName: String { domain ?? device }
 }

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Turns what the user typed into endpoints: a libvirt domain name, an interface name,
 /// a MAC address or an IP address, tried in that order. A domain with several
@@ -99,13 +100,9 @@ public struct EndpointResolver: Sendable {
                         addresses: topology.links[device]?.addresses ?? [])
     }
 
-    /// The bridge a libvirt interface should be on: its source bridge, or its network's bridge.
+    /// The bridge a libvirt interface should be on: the model's one rule
+    /// (``VMInterface/intendedBridge(_:networkBridge:)``), as the agent applies it.
     func expectedBridge(of iface: LibvirtInterface) -> String? {
-        if iface.type == "bridge" { return iface.sourceBridge }
-        if iface.type == "network", let name = iface.sourceNetwork {
-            // Running XML also names the network's bridge in <source bridge=...>.
-            return facts.networks.first { $0.name == name }?.bridge ?? iface.sourceBridge
-        }
-        return nil
+        LibvirtVMs.bridge(of: iface, networks: facts.networks)
     }
 }

@@ -49,17 +49,6 @@ public struct Hop: Sendable, Hashable, Codable {
         case pvid, devices, failures
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(name, forKey: .name)
-        try c.encode(domain, forKey: .domain)
-        try c.encode(vlanID, forKey: .vlanID)
-        try c.encode(pvid, forKey: .pvid)
-        try c.encode(devices, forKey: .devices)
-        try c.encode(failures, forKey: .failures)
-    }
-
     public var broken: Bool { !failures.isEmpty }
 
     /// The hop as text, facing away from the start (`vm1 vnet0`) or towards it (`vnet1 vm2`).

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// Walks the topology from an endpoint outwards, as a frame the endpoint sends would go,
 /// down any stack of devices to the wire (bridge -> VLAN device -> bridge -> bond ->

@@ -1,4 +1,6 @@
-import KVMNetProcfs
+import KVMNetModel
+import KVMNetSources
+
 /// Overall outcome of a diagnosis, which decides the exit code.
 public enum ReportStatus: String, Sendable, Hashable, Codable {
     /// Nothing above info.
@@ -39,13 +41,6 @@ public struct CheckOutcome: Sendable, Hashable, Codable {
         self.check = check
         self.status = status
         self.reason = reason
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(check, forKey: .check)
-        try c.encode(status, forKey: .status)
-        try c.encode(reason, forKey: .reason)
     }
 }
 
@@ -106,18 +101,6 @@ public struct PathReport: Sendable, Hashable, Codable {
         case fromHops = "from_hops"
         case toHops = "to_hops"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(relation, forKey: .relation)
-        try c.encode(sharesSegment, forKey: .sharesSegment)
-        try c.encode(routedByHost, forKey: .routedByHost)
-        try c.encode(rendered, forKey: .rendered)
-        try c.encode(fromHops, forKey: .fromHops)
-        try c.encode(toHops, forKey: .toHops)
-    }
 }
 
 /// The result of a diagnosis: what `--json` prints and the agent serves at `/diagnose`.
@@ -146,7 +129,7 @@ public struct DiagReport: Sendable, Hashable, Codable {
     /// Every check that took part, in catalog order.
     public var checks: [CheckOutcome]
     /// Sources that could not be read.
-    public var dataErrors: [SourceError]
+    public var dataErrors: [DataError]
     /// Problems with the request itself (an endpoint not found).
     public var requestErrors: [ResolveError]
 
@@ -169,7 +152,7 @@ public struct DiagReport: Sendable, Hashable, Codable {
         self.findings = findings
         self.summary = ReportSummary(outcomes: checks)
         self.checks = checks
-        self.dataErrors = dataErrors
+        self.dataErrors = dataErrors.map(DataError.init)
         self.requestErrors = requestErrors
     }
 
@@ -184,25 +167,20 @@ public struct DiagReport: Sendable, Hashable, Codable {
         case dataErrors = "data_errors"
         case requestErrors = "request_errors"
     }
+}
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(tool, forKey: .tool)
-        try c.encode(version, forKey: .version)
-        try c.encode(host, forKey: .host)
-        try c.encode(takenAt, forKey: .takenAt)
-        try c.encode(runningAsRoot, forKey: .runningAsRoot)
-        try c.encode(request, forKey: .request)
-        try c.encode(status, forKey: .status)
-        try c.encode(exitCode, forKey: .exitCode)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(path, forKey: .path)
-        try c.encode(findings, forKey: .findings)
-        try c.encode(summary, forKey: .summary)
-        try c.encode(checks, forKey: .checks)
-        try c.encode(dataErrors, forKey: .dataErrors)
-        try c.encode(requestErrors, forKey: .requestErrors)
+/// A source that could not be read, as `data_errors` lists it: `{"source", "path",
+/// "message"}` (docs/diag-json.md). The snapshot keeps the whole ``SourceError``, with its
+/// kind, so that a saved snapshot skips the same checks.
+public struct DataError: Sendable, Hashable, Codable {
+    public var source: Source
+    public var path: String
+    public var message: String
+
+    public init(_ error: SourceError) {
+        source = error.source
+        path = error.path
+        message = error.message
     }
 }
 

@@ -10,54 +10,42 @@ public struct DiagRequest: Sendable, Hashable, Codable {
         case external(from: String)
     }
 
-    public var target: Target
+    /// The target in its JSON form, `{"mode", "from", "to"}`: set together, by the
+    /// initialiser or the (validating) decoder, so that they always name one ``target``.
+    public private(set) var mode: DiagMode
+    public private(set) var from: String?
+    public private(set) var to: String?
     public var options: DiagOptions
 
     public init(_ target: Target = .host, options: DiagOptions = DiagOptions()) {
-        self.target = target
+        switch target {
+        case .host: (mode, from, to) = (.host, nil, nil)
+        case .path(let a, let b): (mode, from, to) = (.path, a, b)
+        case .external(let a): (mode, from, to) = (.external, a, nil)
+        }
         self.options = options
     }
 
-    public var mode: DiagMode {
-        switch target {
-        case .host: return .host
-        case .path: return .path
-        case .external: return .external
+    public var target: Target {
+        switch (mode, from, to) {
+        case (.path, let a?, let b?): return .path(from: a, to: b)
+        case (.external, let a?, _): return .external(from: a)
+        default: return .host
         }
-    }
-
-    public var from: String? {
-        switch target {
-        case .host: return nil
-        case .path(let from, _), .external(let from): return from
-        }
-    }
-
-    public var to: String? {
-        if case .path(_, let to) = target { return to }
-        return nil
     }
 
     enum CodingKeys: String, CodingKey { case mode, from, to, options }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(mode, forKey: .mode)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(options, forKey: .options)
-    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let mode = try c.decode(DiagMode.self, forKey: .mode)
         let from = try c.decodeIfPresent(String.self, forKey: .from)
         let to = try c.decodeIfPresent(String.self, forKey: .to)
-        options = try c.decodeIfPresent(DiagOptions.self, forKey: .options) ?? DiagOptions()
+        let options = try c.decodeIfPresent(DiagOptions.self, forKey: .options) ?? DiagOptions()
         switch (mode, from, to) {
-        case (.host, _, _): target = .host
-        case (.path, let f?, let t?): target = .path(from: f, to: t)
-        case (.external, let f?, _): target = .external(from: f)
+        case (.host, _, _): self.init(.host, options: options)
+        case (.path, let f?, let t?): self.init(.path(from: f, to: t), options: options)
+        case (.external, let f?, _): self.init(.external(from: f), options: options)
         default:
             throw DecodingError.dataCorruptedError(forKey: .from, in: c, debugDescription: "\(mode.rawValue) needs from (and to for path)")
         }

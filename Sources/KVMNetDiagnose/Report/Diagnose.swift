@@ -1,4 +1,4 @@
-import KVMNetProcfs
+import KVMNetSources
 /// Diagnoses a snapshot: resolves the request's endpoints, traces the path, runs every
 /// check that applies, keeps the findings that concern the path, and builds the report.
 ///

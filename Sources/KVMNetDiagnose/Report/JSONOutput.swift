@@ -3,6 +3,11 @@
 /// and keeping Foundation (with ICU and libxml2) out of the agent keeps its binary and
 /// resident memory small.
 ///
+/// Every key is written: an optional without a value becomes `null`, never a missing key
+/// (docs/diag-json.md: "every key is always present"). The keyed container does this in
+/// `encodeIfPresent`, which synthesized `encode(to:)` methods call for optionals, so no
+/// type writes its nulls by hand.
+///
 /// Numbers: integers exactly; a `Double` with an integral value below 2^53 without a
 /// fraction (`3`, as Foundation's encoder writes it), others in Swift's shortest
 /// round-trip form; NaN and infinities are refused (JSON has no such numbers). Strings:
@@ -166,10 +171,12 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let path: [CodingKey]
     var codingPath: [CodingKey] { path }
 
-    private func child(_ key: Key) -> JSONNode {
-        if let existing = node.fields[key.stringValue] { return existing }
+    private func child(_ key: Key) -> JSONNode { child(named: key.stringValue) }
+
+    private func child(named name: String) -> JSONNode {
+        if let existing = node.fields[name] { return existing }
         let c = JSONNode()
-        node.fields[key.stringValue] = c
+        node.fields[name] = c
         return c
     }
 
@@ -178,6 +185,28 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try JSONScalar.encode(value, into: child(key), path: path + [key])
     }
+
+    /// An absent optional is `null`: every key is present.
+    private mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+
+    // Every overload of the protocol, which by default leaves the key out.
+    mutating func encodeIfPresent<T: Encodable>(_ v: T?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Bool?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: String?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Double?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Float?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Int?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Int8?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Int16?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Int32?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: Int64?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: UInt?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: UInt8?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: UInt16?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: UInt32?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
+    mutating func encodeIfPresent(_ v: UInt64?, forKey key: Key) throws { try encodeOrNull(v, forKey: key) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         JSONTreeEncoder(node: child(key), path: path + [key]).container(keyedBy: keyType)
@@ -188,12 +217,21 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func superEncoder() -> Encoder {
-        JSONTreeEncoder(node: child(Key(stringValue: "super")!), path: path)
+        JSONTreeEncoder(node: child(named: "super"), path: path + [JSONSuperKey()])
     }
 
     mutating func superEncoder(forKey key: Key) -> Encoder {
         JSONTreeEncoder(node: child(key), path: path + [key])
     }
+}
+
+/// The key `super`, under which `superEncoder()` writes (Swift's convention).
+struct JSONSuperKey: CodingKey {
+    var stringValue: String { "super" }
+    var intValue: Int? { nil }
+    init() {}
+    init?(stringValue: String) { guard stringValue == "super" else { return nil } }
+    init?(intValue: Int) { return nil }
 }
 
 /// An array index as a coding key (for error paths).

@@ -1,4 +1,4 @@
-import KVMNetProcfs
+import KVMNetSources
 import KVMNetModel
 
 /// Everything the diagnosis reads, in one value: the topology model, the host facts,
@@ -18,7 +18,7 @@ public struct DiagSnapshot: Sendable, Hashable, Codable {
     /// Whether the reader had root (CAP_NET_ADMIN): LACP details and /proc/net/vlan need it.
     public var runningAsRoot: Bool
     /// Sources the topology came from: `sysfs`, `procfs`, `netlink`.
-    public var topologySources: [String]
+    public var topologySources: [Source]
     /// Roots the files were read under, for evidence paths.
     public var procfsRoot: String
     public var sysfsRoot: String
@@ -36,7 +36,7 @@ public struct DiagSnapshot: Sendable, Hashable, Codable {
 
     public init(
         takenAt: String? = nil, hostname: String? = nil, runningAsRoot: Bool = true,
-        topologySources: [String] = ["sysfs", "procfs"], procfsRoot: String = "/proc",
+        topologySources: [Source] = [.sysfs, .procfs], procfsRoot: String = "/proc",
         sysfsRoot: String = "/sys", topology: Topology, facts: HostFacts = HostFacts(),
         files: [SourceFile] = [], errors: [SourceError] = [], fdbMoves: [String: UInt64]? = nil,
         fdbMovesWindowSeconds: Double? = nil
@@ -75,7 +75,7 @@ public struct DiagSnapshot: Sendable, Hashable, Codable {
         takenAt = try c.decodeIfPresent(String.self, forKey: .takenAt)
         hostname = try c.decodeIfPresent(String.self, forKey: .hostname)
         runningAsRoot = try c.decodeIfPresent(Bool.self, forKey: .runningAsRoot) ?? true
-        topologySources = try c.decodeIfPresent([String].self, forKey: .topologySources) ?? []
+        topologySources = try c.decodeIfPresent([Source].self, forKey: .topologySources) ?? []
         procfsRoot = try c.decodeIfPresent(String.self, forKey: .procfsRoot) ?? "/proc"
         sysfsRoot = try c.decodeIfPresent(String.self, forKey: .sysfsRoot) ?? "/sys"
         topology = try c.decode(Topology.self, forKey: .topology)

@@ -1,4 +1,6 @@
 import KVMNetModel
+import KVMNetSources
+
 /// Everything the diagnosis knows about the host beyond the topology model:
 /// libvirt, ifcfg configuration, sysctls, routes and neighbours.
 public struct HostFacts: Sendable, Hashable, Codable {
@@ -20,7 +22,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public var neighbours: [Neighbour]
     /// Where `Link.addresses` came from: `netlink`, `procfs`, or `nil` when unknown
     /// (then `bridge.address_on_port` is skipped).
-    public var addressSource: String?
+    public var addressSource: Source?
     /// The host firewall (kvmnet-diag as root); `nil`: not read (the agent, `--from` an
     /// older snapshot), so the `firewall.*` checks are skipped.
     public var firewall: FirewallFacts?
@@ -29,7 +31,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
         ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
-        addressSource: String? = nil, firewall: FirewallFacts? = nil
+        addressSource: Source? = nil, firewall: FirewallFacts? = nil
     ) {
         self.domains = domains
         self.networks = networks
@@ -68,7 +70,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         routes = try c.decodeIfPresent([Route].self, forKey: .routes)
         routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
         neighbours = try c.decodeIfPresent([Neighbour].self, forKey: .neighbours) ?? []
-        addressSource = try c.decodeIfPresent(String.self, forKey: .addressSource)
+        addressSource = try c.decodeIfPresent(Source.self, forKey: .addressSource)
         firewall = try c.decodeIfPresent(FirewallFacts.self, forKey: .firewall)
     }
 
@@ -79,6 +81,10 @@ public struct HostFacts: Sendable, Hashable, Codable {
 
     /// Running domains.
     public var runningDomains: [LibvirtDomain] { domains.filter(\.running) }
+
+    /// The interfaces of running domains that have a tap, as the model's VM interfaces
+    /// (bridge resolved, VLANs asked for): what the agent serves as `kvmnet_vm_interface_info`.
+    public var vmInterfaces: [VMInterface] { LibvirtVMs.runningInterfaces(domains: domains, networks: networks) }
 
     /// The ifcfg file configuring `device`.
     public func ifcfg(forDevice device: String) -> IfcfgFile? { ifcfg.first { $0.device == device } }

@@ -2,35 +2,19 @@
 import Glibc
 #endif
 import KVMNetModel
-import KVMNetProcfs
-
-/// Where the collector reads from. Defaults are the real host's paths.
-public struct CollectorOptions: Sendable {
-    public var procfsRoot: String
-    public var sysfsRoot: String
-    public var libvirtDirectories: [String]
-    public var ifcfgDirectory: String
-
-    public init(procfsRoot: String = "/proc", sysfsRoot: String = "/sys",
-                libvirtDirectories: [String] = LibvirtReader.defaultDirectories,
-                ifcfgDirectory: String = IfcfgReader.defaultDirectory) {
-        self.procfsRoot = procfsRoot
-        self.sysfsRoot = sysfsRoot
-        self.libvirtDirectories = libvirtDirectories
-        self.ifcfgDirectory = ifcfgDirectory
-    }
-}
+import KVMNetSources
 
 /// Reads everything the diagnosis needs from the live host into a ``DiagSnapshot``:
 /// the topology (netlink dump plus procfs, or sysfs plus procfs), libvirt XML, ifcfg
 /// files, sysctls, routes, ARP entries, and the raw bonding and VLAN files.
 public struct SnapshotCollector: Sendable {
-    public var options: CollectorOptions
+    /// Where it reads (the real host's paths by default).
+    public var paths: HostPaths
     /// The rtnetlink dump; `nil` reads links from sysfs (`--no-netlink`).
     public var netlink: (any LinkDumpSource)?
 
-    public init(options: CollectorOptions = CollectorOptions(), netlink: (any LinkDumpSource)? = nil) {
-        self.options = options
+    public init(paths: HostPaths = HostPaths(), netlink: (any LinkDumpSource)? = nil) {
+        self.paths = paths
         self.netlink = netlink
     }
 
@@ -46,29 +30,29 @@ public struct SnapshotCollector: Sendable {
     /// `diagnose(_:request:)` answers exactly as `kvmnet-diag` would.
     /// - Parameters:
     ///   - topology: the model; its links' addresses are used when `addressSource` is given.
-    ///   - topologySources: where it came from (`["netlink", "procfs"]` for the agent).
+    ///   - topologySources: where it came from (`[.netlink, .procfs]` for the agent).
     ///   - addressSource: where `Link.addresses` came from; `nil` reads them from procfs.
     ///   - errors: read errors already met (they make the data incomplete).
     ///   - fdbMoves: MAC moves per bridge over `fdbMovesWindowSeconds`, for `bridge.mac_flapping`.
     public func collect(
-        around topology: Topology, topologySources: [String], addressSource: String?,
+        around topology: Topology, topologySources: [Source], addressSource: Source?,
         errors: [SourceError] = [], fdbMoves: [String: UInt64]? = nil, fdbMovesWindowSeconds: Double? = nil
     ) -> DiagSnapshot {
         var topology = topology
         var errors = errors
         var addressSource = addressSource
-        let procNet = ProcNetReader(procfsRoot: options.procfsRoot)
+        let procNet = ProcNetReader(procfsRoot: paths.procfsRoot)
         let routes = procNet.routes()
         if let error = routes.error { errors.append(error) }
         if addressSource == nil {
             TopologyReading.applyAddresses(procNet.addresses(routes: routes.routes ?? []), to: &topology)
-            addressSource = "procfs"
+            addressSource = .procfs
         }
-        let sysctls = Sysctl.read(procfsRoot: options.procfsRoot)
+        let sysctls = Sysctl.read(procfsRoot: paths.procfsRoot)
         errors += sysctls.errors
-        let libvirt = LibvirtReader.read(directories: options.libvirtDirectories)
+        let libvirt = LibvirtReader.read(directories: paths.libvirtDirectories)
         errors += libvirt.errors
-        let ifcfg = IfcfgReader.read(directory: options.ifcfgDirectory)
+        let ifcfg = IfcfgReader.read(directory: paths.ifcfgDirectory)
         errors += ifcfg.errors
 
         let facts = HostFacts(
@@ -79,27 +63,27 @@ public struct SnapshotCollector: Sendable {
         return DiagSnapshot(
             takenAt: UTCTimestamp.iso8601(time(nil)), hostname: HostIdentity.hostname,
             runningAsRoot: HostIdentity.isRoot, topologySources: topologySources,
-            procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot, topology: topology,
+            procfsRoot: paths.procfsRoot, sysfsRoot: paths.sysfsRoot, topology: topology,
             facts: facts, files: libvirt.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
             errors: errors, fdbMoves: fdbMoves, fdbMovesWindowSeconds: fdbMovesWindowSeconds)
     }
 
     /// The topology, the sources it came from, and where addresses came from (`nil`:
     /// still to be read from procfs).
-    private func readTopology(_ errors: inout [SourceError]) -> (Topology, [String], String?) {
+    private func readTopology(_ errors: inout [SourceError]) -> (Topology, [Source], Source?) {
         if let netlink {
             switch netlink.dump() {
             case .success(let dump):
-                let (topology, scanErrors) = TopologyReading.netlink(dump, procfsRoot: options.procfsRoot,
-                                                                     sysfsRoot: options.sysfsRoot)
+                let (topology, scanErrors) = TopologyReading.netlink(dump, procfsRoot: paths.procfsRoot,
+                                                                     sysfsRoot: paths.sysfsRoot)
                 errors += scanErrors
-                return (topology, [netlink.name, "procfs"], netlink.name)
+                return (topology, [netlink.source, .procfs], netlink.source)
             case .failure(let error):
                 errors.append(error)
             }
         }
-        let (topology, scanErrors) = TopologyReading.scan(procfsRoot: options.procfsRoot, sysfsRoot: options.sysfsRoot)
+        let (topology, scanErrors) = TopologyReading.scan(procfsRoot: paths.procfsRoot, sysfsRoot: paths.sysfsRoot)
         errors += scanErrors
-        return (topology, ["sysfs", "procfs"], nil)
+        return (topology, [.sysfs, .procfs], nil)
     }
 }

@@ -1,12 +1,12 @@
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 
 /// A full rtnetlink read of links, FDB and addresses. The `kvmnet-diag` executable
 /// implements it with `NetlinkTopologyDump`; this target does not link netlink, and
 /// tests pass a fixed dump.
 public protocol LinkDumpSource: Sendable {
-    /// Short name used in `DiagSnapshot.topologySources` and in evidence: `netlink`.
-    var name: String { get }
+    /// The source, in `DiagSnapshot.topologySources` and in evidence: `.netlink`.
+    var source: Source { get }
     /// One read of the host; a failure is returned, never thrown.
     func dump() -> Result<FullDump, SourceError>
 }

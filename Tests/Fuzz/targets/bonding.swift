@@ -1,5 +1,5 @@
 // libFuzzer target: /proc/net/bonding/<bond> (BondingFileParser).
-import KVMNetProcfs
+import KVMNetSources
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,5 +1,5 @@
 // libFuzzer target: RHEL-style ifcfg files (IfcfgParser).
-import KVMNetDiagnose
+import KVMNetSources
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,5 +1,5 @@
 // libFuzzer target: libvirt domain and network XML (LibvirtXMLParser).
-import KVMNetDiagnose
+import KVMNetSources
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

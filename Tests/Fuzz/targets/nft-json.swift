@@ -3,6 +3,7 @@
 import KVMNetDiagnose
 import KVMNetFirewallReader
 import KVMNetModel
+import KVMNetSources
 
 let host: Topology = {
     var t = Topology()

@@ -1,6 +1,6 @@
 // libFuzzer target: /proc/net/vlan/config and /proc/net/vlan/<device> (VLANConfigParser,
 // VLANDeviceParser), and the binary brforward records of /sys/class/net/<br>/brforward.
-import KVMNetProcfs
+import KVMNetSources
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

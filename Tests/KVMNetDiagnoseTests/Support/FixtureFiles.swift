@@ -1,5 +1,6 @@
 import Foundation
 import KVMNetDiagnose
+import KVMNetSources
 
 /// Files under Tests/KVMNetDiagnoseTests/Fixtures, found from this source file's path
 /// (the package declares no resources for this target).

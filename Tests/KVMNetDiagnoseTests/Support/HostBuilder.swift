@@ -1,18 +1,18 @@
 import KVMNetDiagnose
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 
 /// Builds snapshots in code, device by device, so each test states the one thing it breaks.
 struct HostBuilder {
     var topology = Topology()
     var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], ifcfgDirectory: "/etc/sysconfig/network-scripts",
-                          routes: [], routesPath: "/proc/net/route", addressSource: "netlink",
+                          routes: [], routesPath: "/proc/net/route", addressSource: .netlink,
                           firewall: FirewallFacts(ruleset: FirewallRuleset(), brNetfilterLoaded: false))
     var files: [SourceFile] = []
     var errors: [SourceError] = []
     var fdbMoves: [String: UInt64]? = [:]
     var runningAsRoot = true
-    var sources = ["sysfs", "procfs"]
+    var sources: [Source] = [.sysfs, .procfs]
 
     mutating func link(_ name: String, _ kind: LinkKind, master: String? = nil, up: Bool = true,
                        mtu: Int = 1500, mac: String? = nil, speed: Int? = nil, addresses: [String] = []) {

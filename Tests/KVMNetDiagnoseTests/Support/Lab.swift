@@ -1,5 +1,6 @@
 import KVMNetDiagnose
 import KVMNetModel
+import KVMNetSources
 
 /// The kernel lab's kvm-layout scenario (Tests/KernelLab/scenarios/kvm-layout.sh) as a
 /// snapshot: bond0 (active-backup over veth0, veth1) carries bond0.10 into brvlan-10

@@ -32,7 +32,7 @@ extension HostBuilder {
     /// VLAN 10; vm1 (PVID 10), vm2 (PVID 20), vm3 (PVID 10).
     static func vlanAwareLayout() -> HostBuilder {
         var host = HostBuilder()
-        host.sources = ["netlink", "procfs"]
+        host.sources = [.netlink, .procfs]
         host.bond("bond0", slaves: ["ens1f0", "ens1f1"])
         host.bridge("br0", ports: ["bond0"])
         host.vm("vm1", tap: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")

@@ -1,6 +1,6 @@
 // The render path without HTTP: HostState (resync of a synthetic host), snapshot after
 // each change, MetricsRenderer.renderParts. Built by scripts/bench/render/run with the
-// sources of KVMNetModel, KVMNetProcfs, KVMNetState and KVMNetMetrics in one module.
+// sources of KVMNetModel, KVMNetState and KVMNetMetrics in one module.
 import Synchronization
 #if canImport(Glibc)
 import Glibc

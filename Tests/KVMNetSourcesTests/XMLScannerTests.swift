@@ -1,4 +1,4 @@
-import KVMNetDiagnose
+import KVMNetSources
 import Testing
 
 /// The Foundation-free XML reader: what well-formed libvirt files hold, and a clear error

@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// One sysctl value as read from `<procfs>/sys/...`.
 public struct SysctlValue: Sendable, Hashable, Codable {
     /// Dotted name: `net.ipv4.ip_forward`.
@@ -44,12 +43,12 @@ public enum Sysctl {
         var errors: [SourceError] = []
         for key in keys {
             let path = path(of: key, procfsRoot: procfsRoot)
-            switch HostFiles.load(path, source: "sysctl") {
+            switch HostFiles.load(path, source: .sysctl) {
             case .text(let text):
                 values[key] = SysctlValue(key: key, path: path, value: text.trimmedWhitespace())
             case .absent:
                 if !optional.contains(key) {
-                    errors.append(SourceError(source: "sysctl", path: path, message: "No such file or directory"))
+                    errors.append(SourceError(source: .sysctl, path: path, kind: .missing, message: "No such file or directory"))
                 }
             case .failed(let error):
                 errors.append(error)

@@ -28,13 +28,13 @@ public enum NeighbourTableParser {
 }
 
 /// Small helpers for MAC address text.
-enum MACText {
+public enum MACText {
     static func isZero(_ text: some StringProtocol) -> Bool {
         text.allSatisfy { $0 == "0" || $0 == ":" }
     }
 
     /// Whether `text` looks like `aa:bb:cc:dd:ee:ff` (any case, or `-` separated).
-    static func isMAC(_ text: String) -> Bool {
+    public static func isMAC(_ text: String) -> Bool {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         let dashed = text.split(separator: "-", omittingEmptySubsequences: false)
         let groups = parts.count == 6 ? parts : dashed
@@ -42,7 +42,7 @@ enum MACText {
     }
 
     /// Lower-case colon form.
-    static func normalize(_ text: String) -> String {
+    public static func normalize(_ text: String) -> String {
         text.lowercased().replacingDash()
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 @Suite struct VLANDeviceParserTests {

@@ -1,6 +1,6 @@
 import Foundation
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 @Suite struct VLANConfigParserTests {

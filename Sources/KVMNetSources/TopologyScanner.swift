@@ -49,7 +49,7 @@ public struct TopologyScanner: Sendable {
         switch reader.deviceNames() {
         case .success(let n): names = n
         case .failure(let e):
-            errors.append(SourceError(source: "sysfs", path: e.path, message: e.description))
+            errors.append(SourceError(source: .sysfs, path: e.path, kind: e.kind, message: e.description))
             return []
         }
         var out: [LinkUpdate] = []
@@ -60,10 +60,10 @@ public struct TopologyScanner: Sendable {
             case .success(let u): out.append(u)
             case .failure(let e):
                 let why = e.isMissing ? "device vanished while being read" : e.description
-                errors.append(SourceError(source: "sysfs", path: e.path, message: why))
+                errors.append(SourceError(source: .sysfs, path: e.path, kind: e.kind, message: why))
             }
             for p in problems {
-                errors.append(SourceError(source: "sysfs", path: p.path, message: p.description))
+                errors.append(SourceError(source: .sysfs, path: p.path, kind: p.kind, message: p.description))
             }
         }
         return out
@@ -79,12 +79,12 @@ public struct TopologyScanner: Sendable {
             switch FileReader.readBytes(path) {
             case .success(let b): bytes = b
             case .failure(let e):
-                if !e.isMissing { errors.append(SourceError(source: "brforward", path: path, message: e.description)) }
+                if !e.isMissing { errors.append(SourceError(source: .brforward, path: path, kind: e.kind, message: e.description)) }
                 continue
             }
             let records: [BrforwardEntry]
             do { records = try BrforwardParser.parse(bytes, file: path) } catch {
-                errors.append(SourceError(source: "brforward", path: path, message: error.message))
+                errors.append(SourceError(source: .brforward, path: path, message: error.message))
                 continue
             }
             known = true
@@ -126,10 +126,10 @@ public struct TopologyScanner: Sendable {
                 let file = try VLANConfigParser.parse(text, file: path)
                 return Dictionary(file.vlanDevices.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             } catch {
-                errors.append(SourceError(source: "procfs_vlan", path: path, message: error.description))
+                errors.append(SourceError(source: .procfsVLAN, path: path, message: error.description))
             }
         case .failure(let e):
-            if !e.isMissing { errors.append(SourceError(source: "procfs_vlan", path: path, message: e.description)) }
+            if !e.isMissing { errors.append(SourceError(source: .procfsVLAN, path: path, kind: e.kind, message: e.description)) }
         }
         return [:]
     }
@@ -146,11 +146,11 @@ public struct BondingProcReader: Sendable {
         switch FileReader.readText(path) {
         case .success(let text):
             do { return .success(try BondingFileParser.parse(text, name: name, file: path)) } catch {
-                return .failure(SourceError(source: "procfs_bonding", path: path, message: error.description))
+                return .failure(SourceError(source: .procfsBonding, path: path, message: error.description))
             }
         case .failure(let e):
             let why = e.isMissing ? "bond vanished while being read" : e.description
-            return .failure(SourceError(source: "procfs_bonding", path: path, message: why))
+            return .failure(SourceError(source: .procfsBonding, path: path, kind: e.kind, message: why))
         }
     }
 }

@@ -1,15 +1,20 @@
+import KVMNetAgent
 import KVMNetDiagnose
-import KVMNetState
 import KVMNetWeb
 
 /// `/diagnose`: the same report as `kvmnet-diag --json`, computed from the agent's
 /// in-memory model, so that an alert's runbook link shows it.
 ///
+/// The diagnosis plugged into the agent: kvmnet-agent passes ``respond(_:host:)`` to
+/// ``Agent/init(config:logger:state:diagnose:)``, so that the agent's sources, state and
+/// metrics import nothing of the diagnosis, while `/diagnose` runs exactly the collector
+/// and checks of kvmnet-diag, on the agent's model.
+///
 /// Query parameters: none (the whole host), `from=A&to=B` (can A reach B?), or
 /// `from=A&external=1` (A's way out). A and B are matched against the model only
 /// (domain, interface, MAC or IP): no parameter reaches the filesystem or a shell.
-extension Agent {
-    func diagnoseResponse(_ request: WebRequest) -> WebResponse {
+public enum DiagnoseEndpoint {
+    public static func respond(_ request: WebRequest, host: LiveHost) -> WebResponse {
         let query = QueryString.parse(request.query)
         for (key, value) in query {
             guard ["from", "to", "external"].contains(key) else {
@@ -27,18 +32,10 @@ extension Agent {
         case (let from?, nil, _?): target = .external(from: from)
         default: return badRequest("give from and to, or from and external=1, or nothing")
         }
-        let snapshot = state.snapshot()
-        let now = unixTimeNow()
-        let moves = fdbMoveWindow.moves(current: snapshot.counters.fdbMoves, now: now)
-        let collector = SnapshotCollector(options: CollectorOptions(
-            procfsRoot: config.procfsRoot, sysfsRoot: config.sysfsRoot,
-            libvirtDirectories: config.libvirtDirectories, ifcfgDirectory: config.ifcfgDirectory))
+        let collector = SnapshotCollector(paths: host.paths)
         let diagSnapshot = collector.collect(
-            around: snapshot.topology,
-            topologySources: config.netlink ? ["netlink", "procfs"] : ["sysfs", "procfs"],
-            addressSource: config.netlink ? "netlink" : nil,
-            fdbMoves: snapshot.fdbKnown ? moves.counts : nil,
-            fdbMovesWindowSeconds: snapshot.fdbKnown ? max(moves.seconds, config.rescanIntervalSeconds) : nil)
+            around: host.topology, topologySources: host.topologySources, addressSource: host.addressSource,
+            fdbMoves: host.fdbMoves, fdbMovesWindowSeconds: host.fdbMovesWindowSeconds)
         let report = diagnose(diagSnapshot, request: DiagRequest(target))
         do {
             return WebResponse(status: report.status == .usageError ? 400 : 200,
@@ -48,7 +45,7 @@ extension Agent {
         }
     }
 
-    private func badRequest(_ message: String) -> WebResponse {
+    private static func badRequest(_ message: String) -> WebResponse {
         WebResponse(status: 400, contentType: "text/plain; charset=utf-8", text: "400 bad request: \(message)\n")
     }
 }

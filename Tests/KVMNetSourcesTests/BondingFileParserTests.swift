@@ -2,7 +2,7 @@ import Foundation
 import KVMNetModel
 import Testing
 
-import KVMNetProcfs
+import KVMNetSources
 
 /// Reads the copies of /work/shared/reference/procfs-samples kept in `Fixtures/proc/`.
 enum ProcfsParserFixture {

@@ -1,3 +1,5 @@
+import KVMNetModel
+
 /// One `<interface>` of a libvirt domain, as the domain XML describes it.
 public struct LibvirtInterface: Sendable, Hashable, Codable {
     /// `bridge`, `network`, `direct`, `ethernet`, `user`, ...
@@ -18,16 +20,21 @@ public struct LibvirtInterface: Sendable, Hashable, Codable {
     public var model: String?
     /// `<ip address='..' prefix='..'/>` children, as `address/prefix` (or bare address).
     public var addresses: [String]
+    /// `<vlan>`: the VLANs the interface asks for; `nil` without one (or without a
+    /// valid `<tag id>` in it). Only the interface's own element: a `<vlan>` of its
+    /// network or port group is not read.
+    public var vlan: VMVLANRequest?
     /// Line of the `<interface>` element in the XML file.
     public var line: Int?
-    /// Line of each child element that matters for evidence: `source`, `target`, `mac`, `link`.
+    /// Line of each child element that matters for evidence: `source`, `target`, `mac`,
+    /// `link`, `vlan`.
     public var childLines: [String: Int]
 
     public init(
         type: String, sourceBridge: String? = nil, sourceNetwork: String? = nil,
         sourceDevice: String? = nil, targetDevice: String? = nil, mac: String? = nil,
         linkState: String? = nil, model: String? = nil, addresses: [String] = [],
-        line: Int? = nil, childLines: [String: Int] = [:]
+        vlan: VMVLANRequest? = nil, line: Int? = nil, childLines: [String: Int] = [:]
     ) {
         self.type = type
         self.sourceBridge = sourceBridge
@@ -38,6 +45,7 @@ public struct LibvirtInterface: Sendable, Hashable, Codable {
         self.linkState = linkState
         self.model = model
         self.addresses = addresses
+        self.vlan = vlan
         self.line = line
         self.childLines = childLines
     }

@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// What the ifcfg directory held.
 public struct IfcfgReading: Sendable {
     public var files: [IfcfgFile] = []
@@ -11,11 +10,10 @@ public struct IfcfgReading: Sendable {
 /// Reads every `ifcfg-*` file of a network-scripts directory (skipping the backup
 /// names initscripts skip).
 public enum IfcfgReader {
-    public static let defaultDirectory = "/etc/sysconfig/network-scripts"
-
+    /// Reads `directory` (by default ``HostPaths/defaultIfcfgDirectory``).
     public static func read(directory: String) -> IfcfgReading {
         var reading = IfcfgReading()
-        guard let listing = HostFiles.list(directory, source: "ifcfg") else { return reading }
+        guard let listing = HostFiles.list(directory, source: .ifcfg) else { return reading }
         reading.directory = directory
         switch listing {
         case .failure(let error):
@@ -23,7 +21,7 @@ public enum IfcfgReader {
         case .success(let names):
             for name in names where IfcfgParser.isConfigFileName(name) {
                 let path = HostFiles.join(directory, name)
-                switch HostFiles.load(path, source: "ifcfg") {
+                switch HostFiles.load(path, source: .ifcfg) {
                 case .text(let text):
                     reading.files.append(IfcfgParser.parse(text, path: path))
                     reading.texts.append(SourceFile(kind: "ifcfg", path: path, text: text))

@@ -5,9 +5,9 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import KVMNetProcfs
+import KVMNetModel
 
-/// The fact readers' view of the file system, on top of KVMNetProcfs' `FileReader`:
+/// The fact readers' view of the file system, on top of `FileReader`:
 /// an absent file or directory is told apart from an unreadable one, and failures
 /// become ``SourceError`` values tagged with the kind of source.
 public enum HostFiles {
@@ -21,7 +21,7 @@ public enum HostFiles {
     /// Reads a whole file. A missing file is `.absent`, not an error: callers decide
     /// whether absence matters (a missing bridge-nf sysctl only means br_netfilter is
     /// not loaded).
-    public static func load(_ path: String, source: String) -> Outcome {
+    public static func load(_ path: String, source: Source) -> Outcome {
         switch FileReader.readText(path) {
         case .success(let text): return .text(text)
         case .failure(let error):
@@ -32,7 +32,7 @@ public enum HostFiles {
 
     /// Names of the entries of a directory, sorted; `nil` when the directory does not
     /// exist; an error when it exists but cannot be listed.
-    public static func list(_ directory: String, source: String) -> Result<[String], SourceError>? {
+    public static func list(_ directory: String, source: Source) -> Result<[String], SourceError>? {
         switch FileReader.list(directory) {
         case .success(let names): return .success(names)
         case .failure(let error):
@@ -50,8 +50,7 @@ public enum HostFiles {
         error.isMissing || error.errno == ENOTDIR
     }
 
-    private static func sourceError(_ error: ReadError, source: String) -> SourceError {
-        let message = strerror(error.errno).map { String(cString: $0) } ?? "errno \(error.errno)"
-        return SourceError(source: source, path: error.path, message: message)
+    private static func sourceError(_ error: ReadError, source: Source) -> SourceError {
+        SourceError(source: source, path: error.path, kind: error.kind, message: error.reason)
     }
 }

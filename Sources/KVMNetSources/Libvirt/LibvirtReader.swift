@@ -1,4 +1,3 @@
-import KVMNetProcfs
 /// What the libvirt directories held.
 public struct LibvirtReading: Sendable {
     public var domains: [LibvirtDomain] = []
@@ -14,15 +13,11 @@ public struct LibvirtReading: Sendable {
 /// `<networkstatus>`/`<network>` a virtual network. A running domain hides the defined
 /// one of the same name.
 public enum LibvirtReader {
-    /// Running domains, defined domains, active networks, defined networks.
-    public static let defaultDirectories = [
-        "/run/libvirt/qemu", "/etc/libvirt/qemu", "/run/libvirt/network", "/etc/libvirt/qemu/networks",
-    ]
-
+    /// Reads `directories` (by default ``HostPaths/defaultLibvirtDirectories``).
     public static func read(directories: [String]) -> LibvirtReading {
         var reading = LibvirtReading()
         for directory in directories {
-            guard let listing = HostFiles.list(directory, source: "libvirt") else { continue }
+            guard let listing = HostFiles.list(directory, source: .libvirt) else { continue }
             reading.directories.append(directory)
             switch listing {
             case .failure(let error):
@@ -43,7 +38,7 @@ public enum LibvirtReader {
     }
 
     private static func readFile(_ path: String, into reading: inout LibvirtReading) {
-        switch HostFiles.load(path, source: "libvirt") {
+        switch HostFiles.load(path, source: .libvirt) {
         case .absent:
             return
         case .failed(let error):
@@ -61,7 +56,7 @@ public enum LibvirtReader {
                     break
                 }
             } catch {
-                reading.errors.append(SourceError(source: "libvirt", path: path, message: error.description))
+                reading.errors.append(SourceError(source: .libvirt, path: path, message: error.description))
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 /// The real /proc/net/bonding and /proc/net/vlan/config files that Debian's 6.1 and 6.12

@@ -1,5 +1,5 @@
 import Foundation
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 /// No input may trap: every cut, every deleted line and random text must end in a value or a

@@ -1,3 +1,5 @@
+import KVMNetModel
+
 /// What one libvirt XML file holds.
 public enum LibvirtDocument: Sendable, Hashable {
     case domain(LibvirtDomain)
@@ -103,6 +105,8 @@ private struct LibvirtXMLCollector {
                 current = LibvirtInterface(type: attributes["type"] ?? "unknown", line: line)
             } else if path.count == 3, path[0] == "devices", path[1] == "interface", current != nil {
                 interfaceChild(name, attributes: attributes, line: line)
+            } else if path == ["devices", "interface", "vlan", "tag"] {
+                vlanTag(attributes)
             }
         } else if inNetwork {
             if path == ["bridge"] { networkBridge = attributes["name"] }
@@ -129,6 +133,9 @@ private struct LibvirtXMLCollector {
             iface.childLines["link"] = line
         case "model":
             iface.model = attributes["type"]
+        case "vlan":
+            iface.vlan = VMVLANRequest(tags: [], trunk: attributes["trunk"] == "yes")
+            iface.childLines["vlan"] = line
         case "ip":
             if let address = attributes["address"] {
                 iface.addresses.append(attributes["prefix"].map { "\(address)/\($0)" } ?? address)
@@ -139,13 +146,29 @@ private struct LibvirtXMLCollector {
         current = iface
     }
 
+    /// `<tag id='10' [nativeMode='untagged|tagged']/>` of an interface's `<vlan>`. A tag
+    /// without an id in 0...4095 (libvirt's range) is left out.
+    private mutating func vlanTag(_ attributes: [String: String]) {
+        guard var vlan = current?.vlan, let id = attributes["id"].flatMap({ Int($0) }), (0...4095).contains(id) else { return }
+        vlan.tags.append(id)
+        if let mode = attributes["nativeMode"].flatMap(VMVLANRequest.NativeMode.init(rawValue:)) {
+            vlan.nativeTag = id
+            vlan.nativeMode = mode
+        }
+        current?.vlan = vlan
+    }
+
     private mutating func end() {
         let path = Array(inner)
         let value = text.trimmedWhitespace()
         if inDomain {
             if path == ["name"] { domainName = value }
             if path == ["uuid"] { domainUUID = value }
-            if path == ["devices", "interface"], let iface = current {
+            if path == ["devices", "interface"], var iface = current {
+                if iface.vlan?.tags.isEmpty == true {
+                    iface.vlan = nil
+                    iface.childLines["vlan"] = nil
+                }
                 interfaces.append(iface)
                 current = nil
             }

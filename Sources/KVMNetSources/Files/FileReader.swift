@@ -4,27 +4,50 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a file could not be read, with the errno the kernel gave.
+/// Why a file could not be read: the kind of failure, which callers act on, and the
+/// errno the kernel gave, for the message.
 public struct ReadError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What an errno means to a reader.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The file or its directory does not exist (a device that vanished mid-read).
+        case missing
+        /// The reader lacks the privilege (`/proc/net/vlan/*` and libvirt's status
+        /// files are 0600).
+        case permission
+        /// The kernel refuses the attribute in the device's current state (`carrier` or
+        /// `speed` of a down link, `ad_*` of a bond that is not 802.3ad).
+        case notApplicable = "not_applicable"
+        /// Anything else.
+        case other
+
+        init(errno: Int32) {
+            switch errno {
+            case ENOENT, ENODEV, ENXIO: self = .missing
+            case EACCES, EPERM: self = .permission
+            case EINVAL, EOPNOTSUPP: self = .notApplicable
+            default: self = .other
+            }
+        }
+    }
+
     public var path: String
     public var errno: Int32
+    public var kind: Kind
 
     public init(path: String, errno: Int32) {
         self.path = path
         self.errno = errno
+        self.kind = Kind(errno: errno)
     }
 
-    /// The file or its directory does not exist (a device that vanished mid-read).
-    public var isMissing: Bool { errno == ENOENT || errno == ENODEV || errno == ENXIO }
-    /// The reader lacks the privilege (`/proc/net/vlan/*` is 0600).
-    public var isPermission: Bool { errno == EACCES || errno == EPERM }
-    /// The kernel refuses the attribute in the device's current state (`carrier` or
-    /// `speed` of a down link, `ad_*` of a bond that is not 802.3ad).
-    public var isNotApplicable: Bool { errno == EINVAL || errno == EOPNOTSUPP }
+    public var isMissing: Bool { kind == .missing }
+    public var isPermission: Bool { kind == .permission }
+    public var isNotApplicable: Bool { kind == .notApplicable }
 
-    public var description: String {
-        "\(path): \(String(cString: strerror(errno)))"
-    }
+    /// The system's text for the errno: `Permission denied`.
+    public var reason: String { String(cString: strerror(errno)) }
+
+    public var description: String { "\(path): \(reason)" }
 }
 
 /// Small, allocation-light file access for /proc and /sys: whole-file reads with errno,

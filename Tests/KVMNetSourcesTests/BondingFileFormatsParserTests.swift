@@ -1,6 +1,6 @@
 import Foundation
 import KVMNetModel
-import KVMNetProcfs
+import KVMNetSources
 import Testing
 
 /// Format variants the fixtures do not cover, unknown vendor keys, and every error case.

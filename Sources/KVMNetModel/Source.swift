@@ -1,0 +1,33 @@
+/// A source of host facts: the `source` label of `kvmnet_source_errors_total` and the
+/// `source` of a read error (`data_errors` of a report). The raw values are that contract
+/// (docs/metrics.md): they never change.
+public enum Source: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// `/sys/class/net/<dev>/*`.
+    case sysfs
+    /// `/sys/class/net/<bridge>/brforward`: the FDB without netlink.
+    case brforward
+    /// rtnetlink (dumps and events).
+    case netlink
+    /// `/proc/net/bonding/<bond>`.
+    case procfsBonding = "procfs_bonding"
+    /// `/proc/net/vlan/config` and `/proc/net/vlan/<dev>`.
+    case procfsVLAN = "procfs_vlan"
+    /// libvirt's domain and network XML.
+    case libvirt
+    /// ifcfg files (RHEL-style network scripts).
+    case ifcfg
+    /// `/proc/sys/net/...`.
+    case sysctl
+    /// `/proc/net/route`.
+    case route
+    /// Other `/proc/net` files (`arp`, `fib_trie`, `if_inet6`) and the raw copies of the
+    /// bonding and VLAN files a snapshot keeps.
+    case procfs
+
+    /// The sources the agent reads the kernel's state from: their error series exist from
+    /// the start (`libvirt` joins them when the live agent first reads libvirt).
+    public static let kernel: [Source] = [.brforward, .netlink, .procfsBonding, .procfsVLAN, .sysfs]
+
+    /// The label value.
+    public var description: String { rawValue }
+}

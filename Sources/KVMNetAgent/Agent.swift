@@ -4,6 +4,7 @@ import KVMNetProcfs
 import KVMNetState
 import KVMNetWeb
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,6 +25,8 @@ public final class Agent: Sendable {
     let memoryTrimmer = MemoryTrimmer()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
+    /// Bridges whose missing VLAN lists (`--no-netlink`) were logged already: said once.
+    let reportedUnavailable = Mutex<Set<String>>([])
 
     public init(config: AgentConfig, logger: Logger, state: HostState = HostState()) {
         self.config = config
@@ -88,6 +91,9 @@ public final class Agent: Sendable {
         for e in result.errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
             state.recordSourceError(e.source)
+        }
+        for n in result.unavailable where reportedUnavailable.withLock({ $0.insert(n.path).inserted }) {
+            logger.info("data not available from sysfs", metadata: ["source": "\(n.source)", "path": "\(n.path)", "detail": "\(n.message)"])
         }
         state.setBondSupplements(result.bondSupplements)
         state.setVLANSupplements(result.vlanSupplements)

@@ -24,7 +24,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
-SCENARIOS = ["ab-failover", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
+SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
 ZERO_MAC = "00:00:00:00:00:00"
 
 # /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
@@ -790,3 +790,60 @@ def test_diag_bond_checks_on_real_bonds(kernel):
     assert len(n) == 1 and n[0]["subject"] == "bond0"
     converged = diag_report(kernel, "lacp-partner", "converged/diag.json")
     assert findings(converged, "bond.lacp_no_partner") == []
+
+
+# ---------------------------------------------------------------- bridge-vlan-capture (issue 13)
+
+def brvlan(kernel, step):
+    """bridge -c -j -d vlan show of a step, as {ifname: [(first, last, untagged, pvid)]}."""
+    out = {}
+    for e in json.loads((RESULTS / kernel / "bridge-vlan-capture" / step / "bridge_vlan.json").read_text()):
+        out[e["ifname"]] = [(v["vlan"], v.get("vlanEnd", v["vlan"]), "Egress Untagged" in v.get("flags", []),
+                             "PVID" in v.get("flags", [])) for v in e.get("vlans", [])]
+    return out
+
+
+def brvlan_messages(kernel, step):
+    """nlcapture monitor lines of a step: (group, type, family, name)."""
+    lines = (RESULTS / kernel / "bridge-vlan-capture" / step / "nlmsg-events.txt").read_text().splitlines()
+    return [tuple(int(x) if x.isdigit() else x for x in l.split()[:4]) for l in lines if l.strip()]
+
+
+@kernel_param
+def test_brvlan_topology_as_built(kernel):
+    v = brvlan(kernel, "dump")
+    assert v["access0"] == [(10, 10, True, True)]
+    assert v["trunk0"] == [(1, 1, True, True), (2, 4094, False, False)]
+    assert v["multi0"] == [(1, 1, True, True), (10, 10, False, False), (20, 20, True, False),
+                           (30, 30, False, False), (100, 100, True, False)]
+    assert v["nopvid0"] == [(10, 10, False, False), (20, 20, False, False)]
+    assert v["br0"] == [(1, 1, True, True), (10, 10, False, False), (20, 20, True, False)]
+    assert v["qinq0"] == [(100, 100, True, True)] and v["br1"] == [(100, 100, False, False)]
+    assert "empty0" not in v
+    links = {l["ifname"]: l for l in json.loads((RESULTS / kernel / "bridge-vlan-capture" / "dump" / "ip_link.json").read_text())}
+    br1 = links["br1"]["linkinfo"]["info_data"]
+    assert br1["vlan_filtering"] == 1 and br1["vlan_protocol"] == "802.1ad" and br1["vlan_default_pvid"] == 0
+    # The AF_BRIDGE dump answers for every port and for both bridges ("self").
+    names = {l.split()[0] for l in (RESULTS / kernel / "bridge-vlan-capture" / "dump" / "nlmsg-bridge.txt").read_text().splitlines() if l}
+    assert names == {"br0", "br1", "access0", "trunk0", "multi0", "nopvid0", "qinq0", "empty0"}
+
+
+@kernel_param
+def test_brvlan_notifications(kernel):
+    """Every `bridge vlan add/del` sends RTM_NEWVLAN/RTM_DELVLAN (112/113) to RTNLGRP_BRVLAN
+    (33) AND an AF_BRIDGE (7) RTM_NEWLINK (16) with the whole list to RTNLGRP_LINK (1);
+    leaving the bridge sends an AF_BRIDGE RTM_DELLINK (17); joining an AF_BRIDGE RTM_NEWLINK."""
+    sdir = RESULTS / kernel / "bridge-vlan-capture"
+    steps = sorted(d.name for d in sdir.iterdir() if d.name.startswith("ev-"))
+    assert len(steps) == 10
+    for step in steps:
+        m = brvlan_messages(kernel, step)
+        assert any(g == 1 and t == 16 and f == 7 for g, t, f, _ in m) or "leave" in step, (step, m)
+        if "leave" in step:
+            assert any(g == 1 and t == 17 and f == 7 and n == "nopvid0" for g, t, f, n in m), m
+        else:
+            assert any(g == 33 and t in (112, 113) and f == 7 for g, t, f, _ in m), (step, m)
+    assert brvlan(kernel, "ev-02-add-port-range")["multi0"][-1] == (200, 210, False, False)
+    assert "access0" not in brvlan(kernel, "ev-07-del-last")
+    assert "nopvid0" not in brvlan(kernel, "ev-08-leave")
+    assert brvlan(kernel, "ev-09-join")["nopvid0"] == [(1, 1, True, True)]

@@ -847,3 +847,45 @@ def test_brvlan_notifications(kernel):
     assert "access0" not in brvlan(kernel, "ev-07-del-last")
     assert "nopvid0" not in brvlan(kernel, "ev-08-leave")
     assert brvlan(kernel, "ev-09-join")["nopvid0"] == [(1, 1, True, True)]
+
+
+def brvlan_normalised(entries):
+    """(ranges, pvid) with neighbours of the same egress flag joined, as the model keeps them."""
+    out, pvid = [], None
+    for first, last, untagged, is_pvid in sorted(entries):
+        if is_pvid:
+            pvid = first
+        if out and out[-1][2] == untagged and out[-1][1] + 1 >= first:
+            out[-1][1] = max(out[-1][1], last)
+        else:
+            out.append([first, last, untagged])
+    return [tuple(r) for r in out], pvid
+
+
+@kernel_param
+def test_brvlan_kvmnet_diag_reads_them(kernel):
+    """kvmnet-diag's own netlink read in the guest (its snapshot JSON) has every port's and
+    each bridge's VLANs as bridge vlan show has them; --no-netlink says they are missing."""
+    d = RESULTS / kernel / "bridge-vlan-capture" / "dump"
+    if not (d / "diag-snapshot.json").is_file():
+        pytest.skip("kvmnet-diag was not packed into the guest")
+    snap = json.loads((d / "diag-snapshot.json").read_text())
+    want = brvlan(kernel, "dump")
+    bridges = snap["topology"]["bridges"]
+    assert bridges["br1"]["vlanProtocol"] == "802.1ad" and bridges["br1"]["defaultPVID"] == 0
+    assert bridges["br0"]["vlanProtocol"] == "802.1Q" and bridges["br0"]["vlanFiltering"] is True
+    seen = 0
+    for br in ("br0", "br1"):
+        got = bridges[br]["vlans"]
+        assert ([(r["first"], r["last"], r["untagged"]) for r in got["ranges"]], got.get("pvid")) == \
+            brvlan_normalised(want[br]), br
+        for p in bridges[br]["ports"]:
+            got = p["vlans"]
+            assert ([(r["first"], r["last"], r["untagged"]) for r in got["ranges"]], got.get("pvid")) == \
+                brvlan_normalised(want.get(p["name"], [])), p["name"]
+            seen += 1
+    assert seen == 6
+    report = json.loads((d / "diag-no-netlink.json").read_text())
+    missing = [e for e in report["data_errors"] if e["path"].endswith("/bridge/vlan_filtering")]
+    assert sorted(e["path"].split("/")[-3] for e in missing) == ["br0", "br1"], report["data_errors"]
+    assert report["status"] in ("incomplete", "fail")

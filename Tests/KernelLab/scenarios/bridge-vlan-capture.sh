@@ -55,6 +55,16 @@ lab_capture dump/nlmsg-bridge.txt /bin/nlcapture bridge
 lab_capture dump/nlmsg-unspec.txt /bin/nlcapture
 snap dump
 lab_capture dump/ip_link.json $IP -d -j link show
+# kvmnet-diag's own read of the same moment (its snapshot JSON), when it is packed:
+# the VLANs must reach it as iproute2 shows them, and a --no-netlink read must say
+# they are unknown rather than invent them.
+if [ -x /bin/kvmnet-diag ]; then
+    lab_capture dump/diag-snapshot.log timeout 120 /bin/kvmnet-diag snapshot -o /tmp/brvlan-snapshot.json \
+        --ifcfg-dir /nonexistent
+    lab_capture dump/diag-snapshot.json /bin/cat /tmp/brvlan-snapshot.json
+    lab_capture dump/diag-no-netlink.json timeout 120 /bin/kvmnet-diag --no-netlink --json --ifcfg-dir /nonexistent
+    rm -f /tmp/brvlan-snapshot.json
+fi
 
 # ev STEP CMD...: CMD's notifications, then the VLANs after it.
 ev() {

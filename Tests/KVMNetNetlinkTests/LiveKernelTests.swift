@@ -105,6 +105,11 @@ struct LiveKernelTests {
                 "link add flap0 type veth peer name flap0p",
                 "link set flap0 master br0", "link set flap0 up", "link set flap0p up",
             ])
+            // The carrier comes up asynchronously (linkwatch): under load the initial dump
+            // could still see lowerlayerdown, and the flaps below would count one more.
+            #expect(waitUntil(timeout: 5) {
+                ["flap0", "flap0p"].allSatisfy { ((try? ns.ip("-o", "link", "show", $0)) ?? "").contains("state UP") }
+            })
             let state = HostState()
             let recorder = MonitorRecorder()
             let monitor = NetlinkMonitor(

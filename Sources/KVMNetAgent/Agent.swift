@@ -4,6 +4,7 @@ import KVMNetSources
 import KVMNetState
 import KVMNetWeb
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +27,8 @@ public final class Agent: Sendable {
     let libvirtDomains: LibvirtDomains
     /// `/diagnose`, when a diagnosis is plugged in.
     let diagnose: DiagnoseHandler?
+    /// Bridges whose missing VLAN lists (`--no-netlink`) were logged already: said once.
+    let reportedUnavailable = Mutex<Set<String>>([])
 
     public init(config: AgentConfig, logger: Logger, state: HostState = HostState(), diagnose: DiagnoseHandler? = nil) {
         self.config = config
@@ -92,6 +95,9 @@ public final class Agent: Sendable {
         for e in result.errors {
             logger.warning("source error", metadata: ["source": "\(e.source)", "path": "\(e.path)", "error": "\(e.message)"])
             state.recordSourceError(e.source)
+        }
+        for n in result.unavailable where reportedUnavailable.withLock({ $0.insert(n.path).inserted }) {
+            logger.info("data not available from sysfs", metadata: ["source": "\(n.source)", "path": "\(n.path)", "detail": "\(n.message)"])
         }
         state.setBondSupplements(result.bondSupplements)
         state.setVLANSupplements(result.vlanSupplements)

@@ -91,8 +91,12 @@ public enum TopologyChange: Sendable, Hashable {
     case linkRemoved(index: Int, name: String)
     case fdbAdded(FDBEntry)
     case fdbRemoved(FDBEntry)
-    /// A link's bridge VLANs changed (an `AF_BRIDGE` `RTM_NEWLINK`, or `RTM_NEWVLAN` /
-    /// `RTM_DELVLAN`): the whole set as it is now; `nil` when the link no longer has one.
+    /// A link's bridge VLANs changed (an `AF_BRIDGE` `RTM_NEWLINK`, which the kernel sends
+    /// with the link's whole list after every `bridge vlan add/del`): the whole set as it
+    /// is now. `nil` when the message carried no VLAN entry (the kernel sends none for a
+    /// port without VLANs, and none at all without `CONFIG_BRIDGE_VLAN_FILTERING`: the
+    /// state makes it an empty set on a VLAN-filtering bridge, unknown elsewhere) or the
+    /// port left its bridge (`AF_BRIDGE` `RTM_DELLINK`).
     case bridgeVLANsUpdated(index: Int, name: String, vlans: BridgeVLANSet?)
 }
 

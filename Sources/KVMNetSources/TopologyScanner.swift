@@ -12,6 +12,9 @@ public struct ScanResult: Sendable {
     public var vlanSupplements: [String: VLANDevice]
     /// Read and parse errors. The scan went on without the piece in error.
     public var errors: [SourceError]
+    /// What these trees cannot give at all, though the host has it (nothing failed): the
+    /// per-port VLAN lists of each VLAN-filtering bridge (``unavailableBridgeVLANs(_:sysfsRoot:)``).
+    public var unavailable: [SourceError] = []
 
     /// The joined topology.
     public var topology: Topology {
@@ -38,8 +41,21 @@ public struct TopologyScanner: Sendable {
         let (fdb, fdbKnown) = readFDB(links: links, errors: &errors)
         let bonds = readBonding(&errors)
         let vlans = readVLANConfig(&errors)
-        return ScanResult(dump: FullDump(links: links, fdb: fdb), fdbKnown: fdbKnown,
-                          bondSupplements: bonds, vlanSupplements: vlans, errors: errors)
+        var result = ScanResult(dump: FullDump(links: links, fdb: fdb), fdbKnown: fdbKnown,
+                                bondSupplements: bonds, vlanSupplements: vlans, errors: errors)
+        result.unavailable = Self.unavailableBridgeVLANs(links, sysfsRoot: sysfsRoot)
+        return result
+    }
+
+    /// One notice per bridge whose `bridge/vlan_filtering` is 1: sysfs has no per-port
+    /// VLAN list (nor the bridge's own), so its ports' VLANs are unknown, not empty. The
+    /// agent logs it once; kvmnet-diag reports it as missing data.
+    public static func unavailableBridgeVLANs(_ links: [LinkUpdate], sysfsRoot: String) -> [SourceError] {
+        links.filter { $0.bridge?.vlanFiltering == true }.map(\.link.name).sorted().map { name in
+            SourceError(source: .sysfs, path: "\(sysfsRoot)/class/net/\(name)/bridge/vlan_filtering", kind: .notApplicable,
+                        message: "bridge \(name) filters by VLAN (vlan_filtering 1), but sysfs has no per-port VLAN lists: "
+                            + "its ports' VLANs, PVIDs and untagged flags are unknown (read them over netlink, without --no-netlink)")
+        }
     }
 
     /// Every `/sys/class/net/<dev>`. A device that vanishes mid-read is left out, with an error.

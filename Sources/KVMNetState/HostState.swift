@@ -203,7 +203,11 @@ struct Storage {
             if let old = fdb.remove(e.key) { fdbCounts.remove(old) }
         case let .bridgeVLANsUpdated(index, name, vlans):
             let resolved = index > 0 ? (nameByIndex[index] ?? name) : name
-            links[resolved]?.bridgeVLANs = vlans
+            guard var u = links[resolved] else { return }
+            // No VLAN entry in the message: a port (or bridge) of a VLAN-filtering bridge
+            // then has none; elsewhere (no filtering, or a kernel without it) unknown.
+            u.bridgeVLANs = vlans ?? (filtersByVLAN(u) ? BridgeVLANSet() : nil)
+            links[resolved] = u
         }
     }
 
@@ -217,7 +221,8 @@ struct Storage {
             if reason == .initial {
                 store(u)
             } else {
-                update(u, reconcile: true, now: now)
+                // A dump's VLANs replace what events said, `nil` included.
+                update(u, reconcile: true, now: now, keepingBridgeVLANs: false)
             }
         }
         if reason != .initial {
@@ -239,13 +244,20 @@ struct Storage {
         if u.link.index > 0 { nameByIndex[u.link.index] = u.link.name }
     }
 
-    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double) {
+    /// - Parameter keepingBridgeVLANs: an update without VLANs (an ordinary `RTM_NEWLINK`
+    ///   carries none) keeps the link's last set while it stays on the same bridge.
+    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double, keepingBridgeVLANs: Bool = true) {
+        var u = u
         let name = u.link.name
+        // The same device as last seen, under its old name if it was renamed.
+        var previous = links[name]
         // Rename: same ifindex, new name. Keep the device's series under the new name.
         if u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
+            previous = links[oldName]
             links[oldName] = nil
             counters.rename(oldName, to: name)
         }
+        if keepingBridgeVLANs, u.bridgeVLANs == nil, let p = previous { u.bridgeVLANs = keptBridgeVLANs(old: p, new: u) }
         let old = links[name]
         store(u)
         guard let old else { return }
@@ -270,6 +282,25 @@ struct Storage {
             let idx = Int32(index)
             for e in fdb.removeAll(touching: idx) { fdbCounts.remove(e) }
         }
+    }
+
+    /// The VLANs `old` had, if `new` is still where they apply: the same bridge device
+    /// (its "self" VLANs), or a port of the same bridge. A port whose VLANs came before
+    /// the update that makes it a port (the kernel's `AF_BRIDGE` message may precede the
+    /// device's own on joining) keeps them too; a port that left, or moved, loses them.
+    func keptBridgeVLANs(old: LinkUpdate, new: LinkUpdate) -> BridgeVLANSet? {
+        guard let vlans = old.bridgeVLANs else { return nil }
+        if new.bridge != nil { return old.bridge != nil ? vlans : nil }
+        guard let master = masterName(new) else { return nil }
+        let before = masterName(old)
+        return before == master || (before == nil && old.bridge == nil) ? vlans : nil
+    }
+
+    /// Whether `u` is a VLAN-filtering bridge or a port of one.
+    func filtersByVLAN(_ u: LinkUpdate) -> Bool {
+        if let br = u.bridge { return br.vlanFiltering == true }
+        guard let master = masterName(u) else { return false }
+        return links[master]?.bridge?.vlanFiltering == true
     }
 
     func masterName(_ u: LinkUpdate) -> String? {

@@ -112,4 +112,66 @@ import Testing
         #expect(snapshot.topologySources == [.sysfs, .procfs])
         #expect(snapshot.errors.contains(SourceError(source: .netlink, path: "rtnetlink", message: "EPERM")))
     }
+
+    /// The netlink dump's bridge VLANs reach the snapshot, survive `kvmnet-diag snapshot`'s
+    /// JSON, and `diagnose --from` sees exactly the topology a live read saw.
+    @Test func bridgeVLANsRoundTripThroughTheSnapshotFile() throws {
+        let (root, paths) = try tree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let trunk = BridgeVLANSet(ranges: [.init(vid: 1, untagged: true), .init(first: 2, last: 4094)], pvid: 1)
+        let access = BridgeVLANSet(ranges: [.init(vid: 10, untagged: true)], pvid: 10)
+        let own = BridgeVLANSet(ranges: [.init(vid: 1, untagged: true), .init(vid: 10)], pvid: 1)
+        let bridge = LinkUpdate(link: Link(name: "br0", index: 2, kind: .bridge, operState: .up),
+                                bridge: Bridge(name: "br0", stpEnabled: false, vlanFiltering: true,
+                                               vlanProtocol: .dot1ad, defaultPVID: 1), bridgeVLANs: own)
+        let up = LinkUpdate(link: Link(name: "bond0", index: 3, kind: .bond, operState: .up), masterIndex: 2,
+                            bridgePort: BridgePort(name: "bond0", state: .forwarding), bridgeVLANs: trunk)
+        let tap = LinkUpdate(link: Link(name: "vnet0", index: 6, kind: .tap, operState: .up), masterIndex: 2,
+                             bridgePort: BridgePort(name: "vnet0", state: .forwarding), bridgeVLANs: access)
+        let empty = LinkUpdate(link: Link(name: "vnet1", index: 7, kind: .tap, operState: .up), masterIndex: 2,
+                               bridgePort: BridgePort(name: "vnet1", state: .forwarding), bridgeVLANs: BridgeVLANSet())
+        let source = FixedDump(result: .success(FullDump(links: [bridge, up, tap, empty])))
+        let live = SnapshotCollector(paths: paths, netlink: source).collect()
+        let br = try #require(live.topology.bridges["br0"])
+        #expect(br.vlans == own && br.vlanProtocol == .dot1ad && br.defaultPVID == 1)
+        #expect(br.port(named: "bond0")?.vlans == trunk)
+        #expect(br.port(named: "vnet0")?.vlans == access)
+        #expect(br.port(named: "vnet1")?.vlans == BridgeVLANSet())
+
+        let file = try JSONDecoder().decode(DiagSnapshot.self, from: Data(live.jsonBytes()))
+        #expect(file.topology == live.topology)
+        #expect(file.topology.bridges["br0"]?.port(named: "vnet0")?.vlans?.pvid == 10)
+        #expect(file.topology.bridges["br0"]?.port(named: "bond0")?.vlans?.text == "1-4094")
+        #expect(file.report().findings.map(\.check) == live.report().findings.map(\.check))
+    }
+
+    /// `--no-netlink`: sysfs has `bridge/vlan_filtering`, `vlan_protocol`, `default_pvid` but
+    /// no per-port VLAN list. The ports' VLANs stay unknown (never invented) and the report
+    /// says the data is incomplete, once per VLAN-filtering bridge.
+    @Test func sysfsSaysPerPortVLANsAreMissing() throws {
+        let (root, paths) = try tree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        func write(_ relative: String, _ text: String) throws {
+            let url = URL(fileURLWithPath: paths.sysfsRoot).appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        for (name, filtering) in [("br0", "1"), ("br1", "0")] {
+            try write("class/net/\(name)/operstate", "up\n")
+            try write("class/net/\(name)/ifindex", name == "br0" ? "2\n" : "3\n")
+            try write("class/net/\(name)/bridge/stp_state", "0\n")
+            try write("class/net/\(name)/bridge/vlan_filtering", filtering + "\n")
+            try write("class/net/\(name)/bridge/vlan_protocol", "0x88a8\n")
+            try write("class/net/\(name)/bridge/default_pvid", "1\n")
+        }
+        let snapshot = SnapshotCollector(paths: paths).collect()
+        let br0 = try #require(snapshot.topology.bridges["br0"])
+        #expect(br0.vlanFiltering == true && br0.vlanProtocol == .dot1ad && br0.defaultPVID == 1)
+        #expect(br0.vlans == nil)
+        let missing = snapshot.errors.filter { $0.path.hasSuffix("/bridge/vlan_filtering") }
+        #expect(missing.count == 1)
+        #expect(missing.first?.path == paths.sysfsRoot + "/class/net/br0/bridge/vlan_filtering")
+        #expect(missing.first?.message.contains("no per-port VLAN lists") == true)
+        #expect(snapshot.report().status == .incomplete || snapshot.report().status == .fail)
+    }
 }

@@ -98,4 +98,23 @@ struct GoldenMetricsTests {
         #expect(try agent.get("/kvm").text.contains("kvmnet_bond_up{bond=\"bond0\"} 1"))
         #expect(try agent.get("/metrics").status == 404)
     }
+
+    /// `--no-netlink` on a host with a VLAN-filtering bridge: sysfs has no per-port VLAN
+    /// list, and the agent says so once (not at every re-scan), for that bridge only.
+    @Test func missingBridgeVLANsAreLoggedOnce() throws {
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("kvmnet-brvlan-\(UInt64.random(in: 0...UInt64.max))").path
+        try fm.copyItem(atPath: Self.fixture, toPath: root)
+        defer { try? fm.removeItem(atPath: root) }
+        try "1\n".write(toFile: root + "/sys/class/net/brvlan-10/bridge/vlan_filtering", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(arguments: Self.fixtureArgs(root) + ["--scan.interval=1"])
+        defer { agent.stop() }
+        usleep(2_500_000)   // two re-scans
+        agent.stop()
+        let lines = agent.log.split(separator: "\n").filter { $0.contains("data not available from sysfs") }
+        #expect(lines.count == 1, "\(agent.log)")
+        #expect(lines.first?.contains("brvlan-10/bridge/vlan_filtering") == true)
+        #expect(lines.first?.contains("no per-port VLAN lists") == true)
+        #expect(!agent.log.contains("brvlan-20/bridge/vlan_filtering"))
+    }
 }

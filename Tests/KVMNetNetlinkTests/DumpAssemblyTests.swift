@@ -30,6 +30,35 @@ import Testing
         #expect(dump.fdb == [kept, own])
     }
 
+    /// The AF_BRIDGE dump's VLANs go onto their links. A port (or bridge) of a
+    /// VLAN-filtering bridge answered without VLAN entries has none (empty set); one of a
+    /// non-filtering bridge, or on a kernel without VLAN filtering, stays unknown (`nil`),
+    /// and so does a link the AF_BRIDGE dump did not answer for.
+    @Test func bridgeVLANsGoToTheirLinks() {
+        func bridge(_ name: String, _ index: Int, filtering: Bool?) -> LinkUpdate {
+            LinkUpdate(link: Link(name: name, index: index, kind: .bridge), bridge: Bridge(name: name, stpEnabled: false, vlanFiltering: filtering))
+        }
+        func port(_ name: String, _ index: Int, _ master: Int) -> LinkUpdate {
+            LinkUpdate(link: Link(name: name, index: index, kind: .veth), masterIndex: master)
+        }
+        let trunk = BridgeVLANSet(ranges: [.init(vid: 1, untagged: true), .init(first: 2, last: 4094)], pvid: 1)
+        let dump = NetlinkTopologyDump.assemble(
+            links: [bridge("br0", 2, filtering: true), bridge("br9", 9, filtering: nil), port("trunk0", 3, 2),
+                    port("empty0", 4, 2), port("tap0", 10, 9), port("late0", 5, 2)],
+            bridgeVLANs: [.init(index: 2, vlans: trunk), .init(index: 3, vlans: trunk), .init(index: 4, vlans: nil),
+                          .init(index: 9, vlans: nil), .init(index: 10, vlans: nil), .init(index: 77, vlans: trunk)],
+            fdb: [], addresses: [])
+        #expect(dump.links.map(\.bridgeVLANs) == [trunk, nil, trunk, BridgeVLANSet(), nil, nil])
+    }
+
+    @Test func theBridgeVLANDumpAsksForCompressedLists() {
+        let r = RouteRequest.bridgeVLANs
+        #expect(r.type == 18 && r.flags == 0x300)
+        #expect(r.familyHeader.first == 7)   // AF_BRIDGE
+        #expect(r.attributes.map(\.0) == [29])   // IFLA_EXT_MASK
+        #expect(r.attributes.first?.1 == [4, 0, 0, 0])   // RTEXT_FILTER_BRVLAN_COMPRESSED
+    }
+
     @Test func addressBookFillsUpdatesAndForgetsRemovedLinks() {
         var book = AddressBook()
         var changes: [TopologyChange] = [.linkUpdated(Self.link("br0", 2, kind: .bridge)), .linkRemoved(index: 3, name: "x")]

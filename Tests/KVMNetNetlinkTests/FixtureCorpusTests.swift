@@ -29,21 +29,30 @@ import Testing
 
 /// One expected change in a fixture's `.expected.json`: exactly one key is set.
 /// `{"linkUpdated": <LinkUpdate>}`, `{"linkRemoved": {"index": 7, "name": "tap0"}}`,
-/// `{"fdbAdded": <FDBEntry>}`, `{"fdbRemoved": <FDBEntry>}`.
+/// `{"fdbAdded": <FDBEntry>}`, `{"fdbRemoved": <FDBEntry>}`,
+/// `{"bridgeVLANsUpdated": {"index": 7, "name": "trunk0", "vlans": <BridgeVLANSet> or null}}`.
 struct ExpectedChange: Codable {
     struct Removed: Codable {
         var index: Int
         var name: String
     }
 
+    struct VLANs: Codable {
+        var index: Int
+        var name: String
+        var vlans: BridgeVLANSet?
+    }
+
     var linkUpdated: LinkUpdate?
     var linkRemoved: Removed?
     var fdbAdded: FDBEntry?
     var fdbRemoved: FDBEntry?
+    var bridgeVLANsUpdated: VLANs?
 
     var change: TopologyChange? {
         if let u = linkUpdated { return .linkUpdated(u) }
         if let r = linkRemoved { return .linkRemoved(index: r.index, name: r.name) }
+        if let v = bridgeVLANsUpdated { return .bridgeVLANsUpdated(index: v.index, name: v.name, vlans: v.vlans) }
         if let e = fdbAdded { return .fdbAdded(e) }
         if let e = fdbRemoved { return .fdbRemoved(e) }
         return nil

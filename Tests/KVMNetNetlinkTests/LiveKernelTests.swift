@@ -105,6 +105,11 @@ struct LiveKernelTests {
                 "link add flap0 type veth peer name flap0p",
                 "link set flap0 master br0", "link set flap0 up", "link set flap0p up",
             ])
+            // The carrier comes up asynchronously (linkwatch): under load the initial dump
+            // could still see lowerlayerdown, and the flaps below would count one more.
+            #expect(waitUntil(timeout: 5) {
+                ["flap0", "flap0p"].allSatisfy { ((try? ns.ip("-o", "link", "show", $0)) ?? "").contains("state UP") }
+            })
             let state = HostState()
             let recorder = MonitorRecorder()
             let monitor = NetlinkMonitor(
@@ -218,6 +223,39 @@ struct LiveKernelTests {
                   + "\(log.events["neigh"] ?? 0) neigh messages received, \(log.overruns) overrun calls, \(log.resyncs) resyncs (failed: \(log.resyncErrors)), "
                   + "\(log.batches.count) batches; overrun seen after \(String(format: "%.2f", overrunSeen)) s, "
                   + "state equal to a fresh dump after \(String(format: "%.2f", convergedAfter)) s (\(attempts) comparisons)")
+        }
+    }
+
+    /// The `AF_BRIDGE` VLAN dump and its events on this kernel. Without
+    /// `CONFIG_BRIDGE_VLAN_FILTERING` (this machine's 6.18: `vlan_filtering 1` answers
+    /// "Operation not supported") the dump still succeeds and every link's VLANs are
+    /// unknown (`nil`); with it, they equal `bridge -c -j vlan show`, and a `bridge vlan
+    /// add` reaches a monitored state without a re-dump.
+    @Test func bridgeVLANsFromDumpAndEvents() throws {
+        try withTestNamespace { ns in
+            try ns.ipBatch(["link add br0 type bridge stp_state 0", "link add p0 type veth peer name p0p",
+                            "link set p0 master br0", "link set br0 up", "link set p0 up", "link set p0p up"])
+            let filtering = (try? ns.ip("link", "set", "br0", "type", "bridge", "vlan_filtering", "1")) != nil
+            let state = HostState()
+            let monitor = NetlinkMonitor(onChange: { state.apply($0) }, onOverrun: {})
+            defer { monitor.stop() }
+            try ns.run { try monitor.start(afterSubscribing: { state.resync(try NetlinkTopologyDump.dump(), reason: .initial) }) }
+            let dump = try ns.run { try NetlinkTopologyDump.dump() }
+            let byName = Dictionary(uniqueKeysWithValues: dump.links.map { ($0.link.name, $0) })
+            guard filtering else {
+                #expect(dump.links.allSatisfy { $0.bridgeVLANs == nil })
+                #expect(byName["br0"]?.bridge?.vlanFiltering != true)
+                #expect(byName["p0"]?.masterIndex == byName["br0"]?.link.index)
+                return
+            }
+            #expect(byName["br0"]?.bridge?.vlanFiltering == true)
+            #expect(byName["p0"]?.bridgeVLANs == BridgeVLANSet(ranges: [.init(vid: 1, untagged: true)], pvid: 1))
+            _ = try ns.bridge("vlan", "add", "dev", "p0", "vid", "10-20")
+            let want = BridgeVLANSet(ranges: [.init(vid: 1, untagged: true), .init(first: 10, last: 20)], pvid: 1)
+            #expect(waitUntil(timeout: 5) { state.snapshot().topology.bridges["br0"]?.port(named: "p0")?.vlans == want })
+            _ = try ns.bridge("vlan", "del", "dev", "p0", "vid", "1")
+            _ = try ns.bridge("vlan", "del", "dev", "p0", "vid", "10-20")
+            #expect(waitUntil(timeout: 5) { state.snapshot().topology.bridges["br0"]?.port(named: "p0")?.vlans == BridgeVLANSet() })
         }
     }
 

@@ -24,7 +24,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
-SCENARIOS = ["ab-failover", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
+SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
 ZERO_MAC = "00:00:00:00:00:00"
 
 # /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
@@ -790,3 +790,102 @@ def test_diag_bond_checks_on_real_bonds(kernel):
     assert len(n) == 1 and n[0]["subject"] == "bond0"
     converged = diag_report(kernel, "lacp-partner", "converged/diag.json")
     assert findings(converged, "bond.lacp_no_partner") == []
+
+
+# ---------------------------------------------------------------- bridge-vlan-capture (issue 13)
+
+def brvlan(kernel, step):
+    """bridge -c -j -d vlan show of a step, as {ifname: [(first, last, untagged, pvid)]}."""
+    out = {}
+    for e in json.loads((RESULTS / kernel / "bridge-vlan-capture" / step / "bridge_vlan.json").read_text()):
+        out[e["ifname"]] = [(v["vlan"], v.get("vlanEnd", v["vlan"]), "Egress Untagged" in v.get("flags", []),
+                             "PVID" in v.get("flags", [])) for v in e.get("vlans", [])]
+    return out
+
+
+def brvlan_messages(kernel, step):
+    """nlcapture monitor lines of a step: (group, type, family, name)."""
+    lines = (RESULTS / kernel / "bridge-vlan-capture" / step / "nlmsg-events.txt").read_text().splitlines()
+    return [tuple(int(x) if x.isdigit() else x for x in l.split()[:4]) for l in lines if l.strip()]
+
+
+@kernel_param
+def test_brvlan_topology_as_built(kernel):
+    v = brvlan(kernel, "dump")
+    assert v["access0"] == [(10, 10, True, True)]
+    assert v["trunk0"] == [(1, 1, True, True), (2, 4094, False, False)]
+    assert v["multi0"] == [(1, 1, True, True), (10, 10, False, False), (20, 20, True, False),
+                           (30, 30, False, False), (100, 100, True, False)]
+    assert v["nopvid0"] == [(10, 10, False, False), (20, 20, False, False)]
+    assert v["br0"] == [(1, 1, True, True), (10, 10, False, False), (20, 20, True, False)]
+    assert v["qinq0"] == [(100, 100, True, True)] and v["br1"] == [(100, 100, False, False)]
+    assert "empty0" not in v
+    links = {l["ifname"]: l for l in json.loads((RESULTS / kernel / "bridge-vlan-capture" / "dump" / "ip_link.json").read_text())}
+    br1 = links["br1"]["linkinfo"]["info_data"]
+    assert br1["vlan_filtering"] == 1 and br1["vlan_protocol"] == "802.1ad" and br1["vlan_default_pvid"] == 0
+    # The AF_BRIDGE dump answers for every port and for both bridges ("self").
+    names = {l.split()[0] for l in (RESULTS / kernel / "bridge-vlan-capture" / "dump" / "nlmsg-bridge.txt").read_text().splitlines() if l}
+    assert names == {"br0", "br1", "access0", "trunk0", "multi0", "nopvid0", "qinq0", "empty0"}
+
+
+@kernel_param
+def test_brvlan_notifications(kernel):
+    """Every `bridge vlan add/del` sends RTM_NEWVLAN/RTM_DELVLAN (112/113) to RTNLGRP_BRVLAN
+    (33) AND an AF_BRIDGE (7) RTM_NEWLINK (16) with the whole list to RTNLGRP_LINK (1);
+    leaving the bridge sends an AF_BRIDGE RTM_DELLINK (17); joining an AF_BRIDGE RTM_NEWLINK."""
+    sdir = RESULTS / kernel / "bridge-vlan-capture"
+    steps = sorted(d.name for d in sdir.iterdir() if d.name.startswith("ev-"))
+    assert len(steps) == 10
+    for step in steps:
+        m = brvlan_messages(kernel, step)
+        assert any(g == 1 and t == 16 and f == 7 for g, t, f, _ in m) or "leave" in step, (step, m)
+        if "leave" in step:
+            assert any(g == 1 and t == 17 and f == 7 and n == "nopvid0" for g, t, f, n in m), m
+        else:
+            assert any(g == 33 and t in (112, 113) and f == 7 for g, t, f, _ in m), (step, m)
+    assert brvlan(kernel, "ev-02-add-port-range")["multi0"][-1] == (200, 210, False, False)
+    assert "access0" not in brvlan(kernel, "ev-07-del-last")
+    assert "nopvid0" not in brvlan(kernel, "ev-08-leave")
+    assert brvlan(kernel, "ev-09-join")["nopvid0"] == [(1, 1, True, True)]
+
+
+def brvlan_normalised(entries):
+    """(ranges, pvid) with neighbours of the same egress flag joined, as the model keeps them."""
+    out, pvid = [], None
+    for first, last, untagged, is_pvid in sorted(entries):
+        if is_pvid:
+            pvid = first
+        if out and out[-1][2] == untagged and out[-1][1] + 1 >= first:
+            out[-1][1] = max(out[-1][1], last)
+        else:
+            out.append([first, last, untagged])
+    return [tuple(r) for r in out], pvid
+
+
+@kernel_param
+def test_brvlan_kvmnet_diag_reads_them(kernel):
+    """kvmnet-diag's own netlink read in the guest (its snapshot JSON) has every port's and
+    each bridge's VLANs as bridge vlan show has them; --no-netlink says they are missing."""
+    d = RESULTS / kernel / "bridge-vlan-capture" / "dump"
+    if not (d / "diag-snapshot.json").is_file():
+        pytest.skip("kvmnet-diag was not packed into the guest")
+    snap = json.loads((d / "diag-snapshot.json").read_text())
+    want = brvlan(kernel, "dump")
+    bridges = snap["topology"]["bridges"]
+    assert bridges["br1"]["vlanProtocol"] == "802.1ad" and bridges["br1"]["defaultPVID"] == 0
+    assert bridges["br0"]["vlanProtocol"] == "802.1Q" and bridges["br0"]["vlanFiltering"] is True
+    seen = 0
+    for br in ("br0", "br1"):
+        got = bridges[br]["vlans"]
+        assert ([(r["first"], r["last"], r["untagged"]) for r in got["ranges"]], got.get("pvid")) == \
+            brvlan_normalised(want[br]), br
+        for p in bridges[br]["ports"]:
+            got = p["vlans"]
+            assert ([(r["first"], r["last"], r["untagged"]) for r in got["ranges"]], got.get("pvid")) == \
+                brvlan_normalised(want.get(p["name"], [])), p["name"]
+            seen += 1
+    assert seen == 6
+    report = json.loads((d / "diag-no-netlink.json").read_text())
+    missing = [e for e in report["data_errors"] if e["path"].endswith("/bridge/vlan_filtering")]
+    assert sorted(e["path"].split("/")[-3] for e in missing) == ["br0", "br1"], report["data_errors"]
+    assert report["status"] in ("incomplete", "fail")

@@ -15,9 +15,11 @@ public protocol LinkDumpSource: Sendable {
 enum TopologyReading {
     /// Without netlink: the lead's scanner over /sys/class/net, /proc/net/bonding,
     /// /proc/net/vlan/config.
+    /// What sysfs cannot give (the VLAN lists of VLAN-filtering bridges) counts as missing
+    /// data, as an unreadable source does: the report then says "data incomplete".
     static func scan(procfsRoot: String, sysfsRoot: String) -> (Topology, [SourceError]) {
         let result = TopologyScanner(procfsRoot: procfsRoot, sysfsRoot: sysfsRoot).scan()
-        return (result.topology, result.errors)
+        return (result.topology, result.errors + result.unavailable)
     }
 
     /// With netlink: links, FDB and addresses from the dump, completed by what only

@@ -11,8 +11,20 @@ enum BridgeDecoder {
             // clock_t in USER_HZ (centiseconds): 30000 is 300 s.
             ageingTimeSeconds: try t.u32(BridgeAttr.ageingTime, "IFLA_BR_AGEING_TIME").map { Double($0) / KernelValue.userHZ },
             forwardDelaySeconds: try t.u32(BridgeAttr.forwardDelay, "IFLA_BR_FORWARD_DELAY").map { Double($0) / KernelValue.userHZ },
-            vlanFiltering: try t.u8(BridgeAttr.vlanFiltering, "IFLA_BR_VLAN_FILTERING").map { $0 != 0 }
+            vlanFiltering: try t.u8(BridgeAttr.vlanFiltering, "IFLA_BR_VLAN_FILTERING").map { $0 != 0 },
+            vlanProtocol: try vlanProtocol(t),
+            defaultPVID: try t.u16(BridgeAttr.vlanDefaultPVID, "IFLA_BR_VLAN_DEFAULT_PVID").map { Int($0) }
         )
+    }
+
+    /// `IFLA_BR_VLAN_PROTOCOL`, a `__be16` EtherType; the kernel accepts only 802.1Q and
+    /// 802.1ad (`br_vlan_set_proto`), so anything else is an error.
+    static func vlanProtocol(_ t: AttributeTable) throws(NetlinkDecodeError) -> VLANProtocol? {
+        guard let raw = try t.be16(BridgeAttr.vlanProtocol, "IFLA_BR_VLAN_PROTOCOL") else { return nil }
+        guard let proto = VLANProtocol(etherType: raw) else {
+            throw .invalidValue(attribute: "IFLA_BR_VLAN_PROTOCOL", detail: "0x" + String(raw, radix: 16) + " is not 802.1Q or 802.1ad")
+        }
+        return proto
     }
 }
 

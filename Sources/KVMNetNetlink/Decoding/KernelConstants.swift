@@ -15,6 +15,11 @@ enum RouteMessageType {
     static let newNeigh: UInt16 = 28
     static let delNeigh: UInt16 = 29
     static let getNeigh: UInt16 = 30
+    /// `RTM_NEWVLAN` / `RTM_DELVLAN` (5.8+, group `RTNLGRP_BRVLAN`): per-VLAN deltas of a
+    /// bridge's VLAN database. Not subscribed to: the `AF_BRIDGE` `RTM_NEWLINK` that the
+    /// same change sends to `RTNLGRP_LINK` carries the port's whole list.
+    static let newVLAN: UInt16 = 112
+    static let delVLAN: UInt16 = 113
 }
 
 /// Address families the decoder looks at.
@@ -34,6 +39,8 @@ enum LinkAttr {
     static let master: Int32 = 10
     static let operstate: Int32 = 16
     static let linkinfo: Int32 = 18
+    /// `IFLA_AF_SPEC`: in an `AF_BRIDGE` message, the `IFLA_BRIDGE_*` nest.
+    static let afSpec: Int32 = 26
     static let extMask: Int32 = 29
     static let carrier: Int32 = 33
     static let carrierChanges: Int32 = 35
@@ -103,7 +110,32 @@ enum BridgeAttr {
     static let ageingTime: Int32 = 4
     static let stpState: Int32 = 5
     static let vlanFiltering: Int32 = 7
+    /// `__be16` EtherType (0x8100 / 0x88a8).
+    static let vlanProtocol: Int32 = 8
+    /// `u16`; 0: new ports get no PVID.
+    static let vlanDefaultPVID: Int32 = 39
     static let maxParsed: Int32 = 64
+}
+
+/// `IFLA_BRIDGE_*` (linux/if_bridge.h): inside `IFLA_AF_SPEC` of an `AF_BRIDGE` link
+/// message. The enum starts at 0 (`IFLA_BRIDGE_FLAGS`).
+enum BridgeAFSpecAttr {
+    static let flags: Int32 = 0
+    static let mode: Int32 = 1
+    /// `struct bridge_vlan_info { __u16 flags; __u16 vid; }`, repeated, one per entry.
+    static let vlanInfo: Int32 = 2
+    static let vlanTunnelInfo: Int32 = 3
+}
+
+/// `BRIDGE_VLAN_INFO_*`: `bridge_vlan_info.flags`.
+enum BridgeVLANFlag {
+    static let master: UInt16 = 1 << 0
+    static let pvid: UInt16 = 1 << 1
+    static let untagged: UInt16 = 1 << 2
+    static let rangeBegin: UInt16 = 1 << 3
+    static let rangeEnd: UInt16 = 1 << 4
+    static let brentry: UInt16 = 1 << 5
+    static let onlyOpts: UInt16 = 1 << 6
 }
 
 /// `IFLA_BRPORT_*`: bridge port `IFLA_INFO_SLAVE_DATA`.
@@ -153,6 +185,11 @@ enum KernelValue {
     static let ethP8021AD: UInt16 = 0x88A8
     /// `RTEXT_FILTER_SKIP_STATS` for `IFLA_EXT_MASK`: link dumps without the counters.
     static let rtextFilterSkipStats: UInt32 = 1 << 3
+    /// `RTEXT_FILTER_BRVLAN_COMPRESSED` for `IFLA_EXT_MASK`: an `AF_BRIDGE` link dump with
+    /// each port's VLANs, consecutive ids with the same flags as one range.
+    static let rtextFilterBRVLANCompressed: UInt32 = 1 << 2
+    /// `VLAN_N_VID - 2`: the highest VLAN id a bridge accepts (0 and 4095 are reserved).
+    static let maxVLANID: UInt16 = 4094
     /// `USER_HZ`: bridge timers (`IFLA_BR_AGEING_TIME`, `IFLA_BR_FORWARD_DELAY`) are clock_t.
     static let userHZ: Double = 100
 }

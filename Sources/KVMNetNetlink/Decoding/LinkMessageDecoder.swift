@@ -21,9 +21,14 @@ enum LinkMessageDecoder {
         return info.ifi_index
     }
 
-    /// The change an `RTM_NEWLINK` or `RTM_DELLINK` stands for; `nil` for other families.
+    /// The change an `RTM_NEWLINK` or `RTM_DELLINK` stands for: of family `AF_UNSPEC`, the
+    /// device (``TopologyChange/linkUpdated(_:)``, ``TopologyChange/linkRemoved(index:name:)``);
+    /// of family `AF_BRIDGE`, the link's bridge VLANs
+    /// (``TopologyChange/bridgeVLANsUpdated(index:name:vlans:)``), never its other
+    /// attributes; `nil` for other families.
     static func change(from message: MessageView) throws(NetlinkDecodeError) -> TopologyChange? {
         let info = try message.familyHeader(ifinfomsg.self)
+        if info.ifi_family == AddressFamily.bridge { return try bridgeVLANChange(from: message, info: info) }
         guard isDeviceMessage(info) else { return nil }
         if message.type == RouteMessageType.delLink {
             let attrs = try message.attributes(after: ifinfomsg.self, maxType: LinkAttr.maxParsed, context: "IFLA")
@@ -31,6 +36,19 @@ enum LinkMessageDecoder {
             return .linkRemoved(index: Int(info.ifi_index), name: name)
         }
         return .linkUpdated(try update(from: message, info: info))
+    }
+
+    /// An `AF_BRIDGE` link message as a VLAN change. `RTM_NEWLINK` (the dump's answer, and
+    /// `br_ifinfo_notify` after every VLAN, port or STP change) carries the link's whole
+    /// VLAN list, or none (`vlans` `nil`: see ``BridgeVLANDecoder/decode(_:)``);
+    /// `RTM_DELLINK` means the port left its bridge, so it has no VLANs any more.
+    static func bridgeVLANChange(from message: MessageView, info: ifinfomsg) throws(NetlinkDecodeError) -> TopologyChange {
+        guard info.ifi_index > 0 else { throw .invalidValue(attribute: "ifi_index", detail: "\(info.ifi_index)") }
+        let attrs = try message.attributes(after: ifinfomsg.self, maxType: LinkAttr.maxParsed, context: "IFLA")
+        let name = try attrs.string(LinkAttr.ifname, "IFLA_IFNAME") ?? ""
+        let index = Int(info.ifi_index)
+        if message.type == RouteMessageType.delLink { return .bridgeVLANsUpdated(index: index, name: name, vlans: nil) }
+        return .bridgeVLANsUpdated(index: index, name: name, vlans: try BridgeVLANDecoder.decode(attrs))
     }
 
     /// Decodes a device-level `RTM_NEWLINK` into the model's per-link update.

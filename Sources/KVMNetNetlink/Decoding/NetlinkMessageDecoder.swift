@@ -4,11 +4,12 @@ import KVMNetModel
 /// Turns raw rtnetlink messages into the model's values. Pure: bytes in, values out, no
 /// socket; the monitor and the dump use the same functions on libnl's receive buffers.
 ///
-/// Understood: `RTM_NEWLINK`/`RTM_DELLINK` of family `AF_UNSPEC` (devices), and
+/// Understood: `RTM_NEWLINK`/`RTM_DELLINK` of family `AF_UNSPEC` (devices), the same of
+/// family `AF_BRIDGE` (a link's bridge VLANs, nothing else), and
 /// `RTM_NEWNEIGH`/`RTM_DELNEIGH` of family `AF_BRIDGE` that belong to a bridge FDB.
-/// Everything else (other message types, `AF_BRIDGE` port notifications, ARP/ND
-/// neighbours, device-own `NTF_SELF` addresses) decodes to nothing. Unknown attributes
-/// are ignored; short or garbled ones throw ``NetlinkDecodeError``.
+/// Everything else (other message types, ARP/ND neighbours, device-own `NTF_SELF`
+/// addresses) decodes to nothing. Unknown attributes are ignored; short or garbled ones
+/// throw ``NetlinkDecodeError``.
 public enum NetlinkMessageDecoder {
     /// Decodes every message in `bytes` (one or more, as one `recv` returns them).
     public static func changes(in bytes: [UInt8]) throws(NetlinkDecodeError) -> [TopologyChange] {
@@ -29,6 +30,20 @@ public enum NetlinkMessageDecoder {
             let info = try m.familyHeader(ifinfomsg.self)
             guard LinkMessageDecoder.isDeviceMessage(info) else { return nil }
             return try LinkMessageDecoder.update(from: m, info: info)
+        }
+    }
+
+    /// Decodes one `AF_BRIDGE` `RTM_NEWLINK`/`RTM_DELLINK`: the link's bridge VLANs (`vlans`
+    /// `nil`: the message carries none, or, for `RTM_DELLINK`, the port left its bridge).
+    /// - Returns: `nil` when the message is another type or family.
+    public static func bridgeVLANs(in bytes: [UInt8]) throws(NetlinkDecodeError) -> (index: Int, name: String, vlans: BridgeVLANSet?)? {
+        try single(bytes) { m throws(NetlinkDecodeError) -> (index: Int, name: String, vlans: BridgeVLANSet?)? in
+            guard m.type == RouteMessageType.newLink || m.type == RouteMessageType.delLink else { return nil }
+            let info = try m.familyHeader(ifinfomsg.self)
+            guard info.ifi_family == AddressFamily.bridge,
+                  case let .bridgeVLANsUpdated(index, name, vlans) = try LinkMessageDecoder.bridgeVLANChange(from: m, info: info)
+            else { return nil }
+            return (index, name, vlans)
         }
     }
 

@@ -79,6 +79,8 @@ final class MonitorSession: @unchecked Sendable {
             addressesChanged = true
             return
         }
+        // An AF_BRIDGE RTM_NEWLINK decodes to the link's VLANs only; the rest of the link
+        // (STP port state included) is re-read after the datagram.
         if let port = LinkMessageDecoder.bridgePortNotification(m) { portsToRefresh.append(port) }
         do throws(NetlinkDecodeError) {
             if let c = try NetlinkMessageDecoder.change(from: m) { batch.append(c) }

@@ -53,6 +53,16 @@ import Synchronization
 /// second socket in the same namespace) and delivers its full, current state in the same
 /// batch, so port states never go stale.
 ///
+/// ## Bridge VLANs
+/// The same `AF_BRIDGE` `RTM_NEWLINK` (`br_ifinfo_notify`, sent on every `bridge vlan
+/// add`/`del` of a port or of the bridge itself, and when a port joins) carries the link's
+/// whole VLAN list: it is delivered as ``TopologyChange/bridgeVLANsUpdated(index:name:vlans:)``
+/// ahead of the link's re-read state, and never as a ``TopologyChange/linkUpdated(_:)``.
+/// An `AF_BRIDGE` `RTM_DELLINK` (the port left its bridge) delivers `vlans: nil`.
+/// `RTNLGRP_BRVLAN` (`RTM_NEWVLAN`/`RTM_DELVLAN`, per-VLAN deltas that the kernel sends
+/// for the same changes since 5.8) is not joined: the lists above are whole states, so a
+/// lost one is repaired by the next, and an overrun re-dumps the VLANs with the rest.
+///
 /// `EINTR` from `poll` and `recvmsg` is retried. The socket lives in the network namespace
 /// of the thread that calls ``start(afterSubscribing:)``.
 public final class NetlinkMonitor: Sendable {

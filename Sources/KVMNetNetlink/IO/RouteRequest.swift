@@ -14,13 +14,21 @@ struct RouteRequest {
 
     /// Every link, without statistics (`IFLA_EXT_MASK` `RTEXT_FILTER_SKIP_STATS`, ignored by
     /// kernels that do not know it), which keeps a dump of 1,000 links small.
-    static let links: RouteRequest = {
+    static let links = linkDump("links", family: AddressFamily.unspec, extMask: KernelValue.rtextFilterSkipStats)
+
+    /// Every bridge port and VLAN-aware bridge with its VLANs: `AF_BRIDGE` with
+    /// `IFLA_EXT_MASK` `RTEXT_FILTER_BRVLAN_COMPRESSED`, as `bridge -c vlan show` asks.
+    /// With the filter the kernel answers for the bridge devices too (their "self" VLANs).
+    static let bridgeVLANs = linkDump("bridge vlans", family: AddressFamily.bridge,
+                                      extMask: KernelValue.rtextFilterBRVLANCompressed)
+
+    /// An `RTM_GETLINK` dump of `family` with an `IFLA_EXT_MASK`.
+    static func linkDump(_ name: String, family: UInt8, extMask: UInt32) -> RouteRequest {
         var info = ifinfomsg()
-        info.ifi_family = AddressFamily.unspec
-        return RouteRequest(
-            name: "links", type: RouteMessageType.getLink, familyHeader: bytes(of: info),
-            attributes: [(LinkAttr.extMask, bytes(of: KernelValue.rtextFilterSkipStats))])
-    }()
+        info.ifi_family = family
+        return RouteRequest(name: name, type: RouteMessageType.getLink, familyHeader: bytes(of: info),
+                            attributes: [(LinkAttr.extMask, bytes(of: extMask))])
+    }
 
     /// Every bridge FDB entry (and device-own addresses, which the decoder skips): an
     /// `ndmsg` of exactly its size with family `AF_BRIDGE`, as `bridge fdb show` sends.

@@ -75,7 +75,13 @@ public struct SysfsLinkReader: Sendable {
             stpEnabled: (value("bridge/stp_state").flatMap { Int($0) } ?? 0) != 0,
             ageingTimeSeconds: value("bridge/ageing_time").flatMap { Double($0) }.map { $0 / 100 },
             forwardDelaySeconds: value("bridge/forward_delay").flatMap { Double($0) }.map { $0 / 100 },
-            vlanFiltering: value("bridge/vlan_filtering").flatMap { Int($0) }.map { $0 != 0 })
+            // These three exist only on kernels with CONFIG_BRIDGE_VLAN_FILTERING. The
+            // VLANs themselves (per port, and the bridge's own) are not in sysfs at all:
+            // `vlans` stays nil, never guessed.
+            vlanFiltering: value("bridge/vlan_filtering").flatMap { Int($0) }.map { $0 != 0 },
+            vlanProtocol: value("bridge/vlan_protocol").flatMap { SysfsValue.int($0) }
+                .flatMap { UInt16(exactly: $0) }.flatMap { VLANProtocol(etherType: $0) },
+            defaultPVID: value("bridge/default_pvid").flatMap { SysfsValue.int($0) })
     }
 
     func readBridgePort(name: String, value: (String) -> String?) -> BridgePort {

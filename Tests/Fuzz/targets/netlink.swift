@@ -1,5 +1,6 @@
 // libFuzzer target: rtnetlink messages as the kernel sends them (RTM_NEWLINK with
-// IFLA_LINKINFO for bonds, bond slaves, bridges and VLANs; RTM_NEWNEIGH FDB entries;
+// IFLA_LINKINFO for bonds, bond slaves, bridges and VLANs; AF_BRIDGE RTM_NEWLINK /
+// RTM_DELLINK with IFLA_AF_SPEC bridge VLAN entries; RTM_NEWNEIGH FDB entries;
 // RTM_NEWADDR), through the decoder the monitor and the dump use.
 import KVMNetNetlink
 
@@ -9,6 +10,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? NetlinkMessageDecoder.changes(in: bytes)
     _ = try? NetlinkMessageDecoder.change(in: bytes)
     _ = try? NetlinkMessageDecoder.linkUpdate(in: bytes)
+    _ = try? NetlinkMessageDecoder.bridgeVLANs(in: bytes)
     _ = try? NetlinkMessageDecoder.fdbEntry(in: bytes)
     _ = try? NetlinkMessageDecoder.address(in: bytes)
     return 0

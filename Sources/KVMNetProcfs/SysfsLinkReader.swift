@@ -14,8 +14,18 @@ public struct SysfsLinkReader: Sendable {
     }
 
     /// Device names, sorted.
+    ///
+    /// Only directories are devices: `bonding_masters`, the regular file the bonding
+    /// module adds to `/sys/class/net`, is left out. An entry that cannot be told (it
+    /// vanished since the listing, or is a link to nothing) is kept, so that its read
+    /// reports it as gone.
     public func deviceNames() -> Result<[String], ReadError> {
-        FileReader.list(classNet)
+        FileReader.list(classNet).map { names in
+            names.filter { name in
+                if case .success(false) = FileReader.isDirectory(classNet + "/" + name) { return false }
+                return true
+            }
+        }
     }
 
     /// Reads a device. Non-fatal problems (an unreadable attribute) are appended to `problems`.

@@ -255,7 +255,19 @@ struct Storage {
         }
         if let newBond = u.bond, let oldBond = old.bond {
             countFailover(bond: name, old: (oldBond, old), new: (newBond, u), now: now)
+            // Slaves only the bond's own update lists (a sysfs tree without the slave's
+            // directory): the bond's update is the one that shows their transitions.
+            for s in newBond.slaves where !hasOwnSlaveState(s.name, bond: name) {
+                countSlaveTransition(bond: name, slave: s.name, old: oldBond.slave(named: s.name), new: s)
+            }
         }
+    }
+
+    /// Whether the slave's own update describes it as a slave of `bond` (then that update,
+    /// not the bond's list, is the one the topology shows and the one counted).
+    func hasOwnSlaveState(_ slave: String, bond: String) -> Bool {
+        guard let u = links[slave], u.bondSlave != nil else { return false }
+        return masterName(u) == bond
     }
 
     mutating func remove(name: String, index: Int) {

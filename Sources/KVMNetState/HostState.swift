@@ -214,7 +214,11 @@ struct Storage {
             if reason == .initial {
                 store(u)
             } else {
-                update(u, reconcile: true, now: now)
+                // Not a rename when the ifindex's other name is in this read too: the
+                // names it lacks are gone already (with their indexes), so only a tree
+                // that repeats an ifindex gets here (node_exporter's bonding fixture gives
+                // its three bonds ifindex 2), and each of its devices stays.
+                update(u, reconcile: true, now: now, detectRename: false)
             }
         }
         if reason != .initial {
@@ -236,10 +240,10 @@ struct Storage {
         if u.link.index > 0 { nameByIndex[u.link.index] = u.link.name }
     }
 
-    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double) {
+    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double, detectRename: Bool = true) {
         let name = u.link.name
         // Rename: same ifindex, new name. Keep the device's series under the new name.
-        if u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
+        if detectRename, u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
             links[oldName] = nil
             counters.rename(oldName, to: name)
         }

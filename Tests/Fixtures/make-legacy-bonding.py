@@ -18,7 +18,9 @@ fact comes from sysfs. What the tree holds and what must come out of it:
          sorted): eth5 has its own directory (master -> ../bond1) and
          slave_eth5 links to it; eth1 only slave_eth1/ (down, 3 failures):
          2 slaves, 1 up, eth5 active.
-  bond2  no slaves (empty `bonding/slaves`), carrier down: 0 slaves.
+  bond2  no slaves (empty `bonding/slaves`), carrier down: 0 slaves. Its ifindex
+         is bond0's (10): hand-made trees repeat them (node_exporter's gives its
+         three bonds ifindex 2), and rescans must keep both devices.
   bond3  balance-xor without a `bonding/slaves` file: slaves only as links,
          lower_eth6/ (up) and both lower_eth7/ (down) and slave_eth7/ (up, to
          show that lower_ wins where both exist): 2 slaves, 1 up.
@@ -88,7 +90,7 @@ slave_dir(e, "up", failures=1, state="active")
 os.symlink("../eth5", os.path.join(d, "slave_eth5"))
 slave_dir(os.path.join(d, "slave_eth1"), "down", failures=3, state="backup")
 
-d = dev("bond2", 12, oper="down", carrier=0, mac="52:54:00:12:00:0c", devtype="bond")
+d = dev("bond2", 10, oper="down", carrier=0, mac="52:54:00:12:00:0c", devtype="bond")
 attrs(os.path.join(d, "bonding"), {"slaves": "", "mode": "active-backup 1", "miimon": 100, "mii_status": "down"})
 
 d = dev("bond3", 13, mac="52:54:00:12:00:06", devtype="bond")

@@ -48,6 +48,7 @@ struct SysfsBondingTests {
             "kvmnet_bond_slave_active{bond=\"bond1\",slave=\"eth1\"} 0",
             "kvmnet_bond_slave_active{bond=\"bond1\",slave=\"eth5\"} 1",
             "kvmnet_bond_active_slave_info{bond=\"bond1\",slave=\"eth5\"} 1",
+            // bond2 repeats bond0's ifindex: the rescans keep both
             "kvmnet_bond_slaves{bond=\"bond2\"} 0",
             // bond3: no bonding/slaves file, lower_<dev>/ only
             "kvmnet_bond_slaves{bond=\"bond3\"} 2",

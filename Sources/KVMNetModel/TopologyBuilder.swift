@@ -66,7 +66,7 @@ public enum TopologyBuilder {
                 bond.name = u.link.name
                 if bond.activeSlave == nil, let i = u.bondActiveSlaveIndex { bond.activeSlave = nameByIndex[i] }
                 if bond.primary == nil, let i = u.bondPrimaryIndex { bond.primary = nameByIndex[i] }
-                bond.slaves = slavesByMaster[bond.name] ?? bond.slaves
+                bond.slaves = slaves(own: slavesByMaster[bond.name] ?? [], listed: bond.slaves)
                 if let extra = bondSupplements[bond.name] { merge(&bond, procfs: extra) }
                 if bond.mode == .activeBackup {
                     for i in bond.slaves.indices where bond.slaves[i].isActive == nil {
@@ -101,6 +101,15 @@ public enum TopologyBuilder {
             topo.bonds[name] = b
         }
         return topo
+    }
+
+    /// A bond's slaves, in name order: those described by their own update (netlink, or
+    /// the slave's sysfs directory), then those only the bond's update lists (read through
+    /// the bond's `lower_<dev>`/`slave_<dev>` links: a tree without the slave's directory).
+    /// A slave in both is taken from its own update.
+    static func slaves(own: [BondSlave], listed: [BondSlave]) -> [BondSlave] {
+        let named = Set(own.map(\.name))
+        return (own + listed.filter { !named.contains($0.name) }).sorted { $0.name < $1.name }
     }
 
     /// Fills the fields of `bond` that procfs knows and netlink/sysfs do not.

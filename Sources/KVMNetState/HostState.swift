@@ -221,8 +221,12 @@ struct Storage {
             if reason == .initial {
                 store(u)
             } else {
-                // A dump's VLANs replace what events said, `nil` included.
-                update(u, reconcile: true, now: now, keepingBridgeVLANs: false)
+                // A dump's VLANs replace what events said, `nil` included. Not a rename
+                // when the ifindex's other name is in this read too: the names it lacks are
+                // gone already (with their indexes), so only a tree that repeats an ifindex
+                // gets here (node_exporter's bonding fixture gives its three bonds ifindex
+                // 2), and each of its devices stays.
+                update(u, reconcile: true, now: now, keepingBridgeVLANs: false, detectRename: false)
             }
         }
         if reason != .initial {
@@ -244,15 +248,18 @@ struct Storage {
         if u.link.index > 0 { nameByIndex[u.link.index] = u.link.name }
     }
 
-    /// - Parameter keepingBridgeVLANs: an update without VLANs (an ordinary `RTM_NEWLINK`
-    ///   carries none) keeps the link's last set while it stays on the same bridge.
-    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double, keepingBridgeVLANs: Bool = true) {
+    /// - Parameters:
+    ///   - keepingBridgeVLANs: an update without VLANs (an ordinary `RTM_NEWLINK` carries
+    ///     none) keeps the link's last set while it stays on the same bridge.
+    ///   - detectRename: a known ifindex under a new name is a rename (not in a full read).
+    mutating func update(_ u: LinkUpdate, reconcile: Bool, now: Double, keepingBridgeVLANs: Bool = true,
+                         detectRename: Bool = true) {
         var u = u
         let name = u.link.name
         // The same device as last seen, under its old name if it was renamed.
         var previous = links[name]
         // Rename: same ifindex, new name. Keep the device's series under the new name.
-        if u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
+        if detectRename, u.link.index > 0, let oldName = nameByIndex[u.link.index], oldName != name {
             previous = links[oldName]
             links[oldName] = nil
             counters.rename(oldName, to: name)
@@ -270,7 +277,19 @@ struct Storage {
         }
         if let newBond = u.bond, let oldBond = old.bond {
             countFailover(bond: name, old: (oldBond, old), new: (newBond, u), now: now)
+            // Slaves only the bond's own update lists (a sysfs tree without the slave's
+            // directory): the bond's update is the one that shows their transitions.
+            for s in newBond.slaves where !hasOwnSlaveState(s.name, bond: name) {
+                countSlaveTransition(bond: name, slave: s.name, old: oldBond.slave(named: s.name), new: s)
+            }
         }
+    }
+
+    /// Whether the slave's own update describes it as a slave of `bond` (then that update,
+    /// not the bond's list, is the one the topology shows and the one counted).
+    func hasOwnSlaveState(_ slave: String, bond: String) -> Bool {
+        guard let u = links[slave], u.bondSlave != nil else { return false }
+        return masterName(u) == bond
     }
 
     mutating func remove(name: String, index: Int) {

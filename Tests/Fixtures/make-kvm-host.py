@@ -57,6 +57,9 @@ def attrs(d, sub, values):
         write(os.path.join(d, sub, k), f"{v}\n")
 
 
+# The bonding module's control file: a regular file among the devices (not a device).
+write(os.path.join(net, "bonding_masters"), "bond0 bond1 bond2\n")
+
 # Management NIC and loopback.
 dev("lo", 1, oper="unknown", mac="00:00:00:00:00:00", mtu=65536, flags=0x9, type_=772, changes=0)
 dev("eno1", 2, mac="3c:ec:ef:10:00:01", speed=1000, physical=True)

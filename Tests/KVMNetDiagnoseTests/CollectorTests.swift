@@ -174,4 +174,25 @@ import Testing
         #expect(missing.first?.message.contains("no per-port VLAN lists") == true)
         #expect(snapshot.report().status == .incomplete || snapshot.report().status == .fail)
     }
+
+    /// Issue 12: `kvmnet-diag --no-netlink` reads the same sysfs list as the agent. On a
+    /// tree with `bonding_masters` and bonds in the older layout (slaves linked as
+    /// `slave_<dev>`, most without a directory of their own) the data is complete and
+    /// the bond checks see every slave.
+    @Test func sysfsTreeWithBondingMastersAndLegacySlavesIsComplete() throws {
+        let legacy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/legacy-bonding").path
+        let (root, base) = try tree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var paths = base
+        paths.sysfsRoot = legacy + "/sys"
+        let snapshot = SnapshotCollector(paths: paths).collect()
+        #expect(snapshot.topologySources == [.sysfs, .procfs])
+        #expect(snapshot.errors.filter { $0.source == .sysfs }.isEmpty, "\(snapshot.errors)")
+        #expect(snapshot.topology.links["bonding_masters"] == nil)
+        #expect(snapshot.topology.bonds["bond1"]?.slaves.map(\.name) == ["eth1", "eth5"])
+        let degraded = snapshot.report().findings("bond.degraded")
+        #expect(degraded.map(\.subject) == ["bond1", "bond3"])
+        #expect(degraded.first?.explanation.contains("eth1 is down (1 of 2 slaves up)") == true, "\(degraded)")
+    }
 }

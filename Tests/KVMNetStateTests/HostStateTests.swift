@@ -139,6 +139,21 @@ enum Make {
         #expect(snap.counters.linkTransitions[.init(device: "veth0", to: "down")] == nil)
     }
 
+    /// A captured tree can repeat an ifindex (node_exporter's bonding fixture gives bond0,
+    /// dmz and int ifindex 2): rescans of it keep every device, none is taken for a rename.
+    @Test func rescansOfATreeThatRepeatsAnIfindexKeepEveryDevice() {
+        let s = HostState()
+        let dump = FullDump(links: ["bond0", "dmz", "int"].map {
+            LinkUpdate(link: Link(name: $0, index: 2, kind: .bond, operState: .up),
+                       bond: Bond(name: $0, mode: .unknown, miiUp: true))
+        })
+        s.resync(dump, reason: .initial)
+        s.resync(dump, reason: .poll)
+        s.resync(dump, reason: .poll)
+        #expect(s.snapshot().topology.bonds.keys.sorted() == ["bond0", "dmz", "int"])
+        #expect(s.snapshot().topology.links.keys.sorted() == ["bond0", "dmz", "int"])
+    }
+
     @Test func fdbCountsAndMoves() {
         let s = HostState()
         s.resync(FullDump(links: [Make.bridge("br0", index: 3), Make.link("vnet0", index: 4, state: .up, master: 3),

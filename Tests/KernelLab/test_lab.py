@@ -24,7 +24,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
-SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes"]
+SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes", "sysfs-mode"]
 ZERO_MAC = "00:00:00:00:00:00"
 
 # /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
@@ -557,7 +557,10 @@ def metric(samples, name, **labels):
 
 
 def metric_steps(kernel):
-    return sorted((RESULTS / kernel).glob("*/**/metrics.txt"))
+    """Every /metrics dump: the boot's netlink agent (metrics.txt) and, in sysfs-mode,
+    the --no-netlink agent next to it (metrics-sysfs.txt)."""
+    k = RESULTS / kernel
+    return sorted(list(k.glob("*/**/metrics.txt")) + list(k.glob("*/**/metrics-sysfs.txt")))
 
 
 def require_metrics(kernel):
@@ -889,3 +892,114 @@ def test_brvlan_kvmnet_diag_reads_them(kernel):
     missing = [e for e in report["data_errors"] if e["path"].endswith("/bridge/vlan_filtering")]
     assert sorted(e["path"].split("/")[-3] for e in missing) == ["br0", "br1"], report["data_errors"]
     assert report["status"] in ("incomplete", "fail")
+
+
+# ---------------------------------------------------------------- sysfs-mode (issue 12)
+
+SYSFS_STEPS = ("steady", "after-failover")
+# Event counters: each agent counts from its own start (the netlink agent saw the bonds
+# being built, the sysfs one did not), so what must agree is their increase between steps.
+BOND_EVENT_COUNTERS = ("kvmnet_bond_failovers_total", "kvmnet_bond_slave_transitions_total")
+# When the failover was seen: on the event (netlink) or at the next 1 s rescan (sysfs).
+BOND_EVENT_TIMES = ("kvmnet_bond_last_failover_timestamp_seconds",)
+
+
+def bond_series(samples):
+    return {(n, tuple(sorted(l.items()))): v for n, l, v in samples if n.startswith("kvmnet_bond_")}
+
+
+def sysfs_mode_metrics(kernel, step):
+    st = Step(kernel, "sysfs-mode", step)
+    return parse_metrics(st.text("metrics.txt")), parse_metrics(st.text("metrics-sysfs.txt"))
+
+
+@kernel_param
+def test_sysfs_mode_bonding_masters_costs_no_error(kernel):
+    """`/sys/class/net/bonding_masters` exists (bonding is loaded) and is not a device:
+    after >= 5 rescans at 1 s the --no-netlink agent counted no error of any source,
+    logged none, and named no series after it."""
+    require_real_agent(kernel)
+    t = note(kernel, "sysfs-mode", "sysfs-agent.txt")
+    assert float(t["steady"]) - float(t["started"]) >= 5.0, t
+    for step in SYSFS_STEPS:
+        _, sysfs = sysfs_mode_metrics(kernel, step)
+        assert metric(sysfs, "kvmnet_source_errors_total", source="sysfs") == 0, step
+        errors = {l["source"]: v for n, l, v in sysfs if n == "kvmnet_source_errors_total"}
+        assert errors == {s: 0 for s in ("brforward", "procfs_bonding", "procfs_vlan", "sysfs")}, (step, errors)
+        assert absent(sysfs, "kvmnet_netlink_events_total"), step
+        assert not [l for _, l, _ in sysfs if "bonding_masters" in l.values()], step
+    log = (RESULTS / kernel / "sysfs-mode" / "agent-sysfs.log").read_text()
+    assert "source error" not in log and "bonding_masters" not in log, log[-2000:]
+
+
+@kernel_param
+@pytest.mark.parametrize("step", SYSFS_STEPS)
+def test_sysfs_mode_bond_families_agree_with_netlink(kernel, step):
+    """Every kvmnet_bond_* series, netlink agent against --no-netlink agent at the same
+    step: the same series, the same values (slave counts and states, link failures,
+    active slave, LACP aggregator, ports and port states), except the event counters
+    (compared by their increase) and the failover time (by at most the rescan delay)."""
+    require_real_agent(kernel)
+    netlink, sysfs = (bond_series(m) for m in sysfs_mode_metrics(kernel, step))
+    assert set(netlink) == set(sysfs), (sorted(set(netlink) ^ set(sysfs)))
+    for key, v in netlink.items():
+        if key[0] in BOND_EVENT_COUNTERS:
+            continue
+        if key[0] in BOND_EVENT_TIMES:
+            assert abs(v - sysfs[key]) <= 3.0, (key, v, sysfs[key])
+            continue
+        assert sysfs[key] == v, (key, "netlink", v, "sysfs", sysfs[key])
+    names = {n for n, _ in netlink}
+    for family in ("kvmnet_bond_slaves", "kvmnet_bond_slaves_up", "kvmnet_bond_slave_up",
+                   "kvmnet_bond_slave_link_failures_total", "kvmnet_bond_active_slave_info",
+                   "kvmnet_bond_lacp_aggregator_ports", "kvmnet_bond_slave_lacp_port_state"):
+        assert family in names, family
+    _, m = sysfs_mode_metrics(kernel, step)
+    assert metric(m, "kvmnet_bond_slaves", bond="bond0") == 2
+    assert metric(m, "kvmnet_bond_slaves", bond="bond1") == 2
+    assert metric(m, "kvmnet_bond_slaves_up", bond="bond0") == (2 if step == "steady" else 1)
+    assert metric(m, "kvmnet_bond_active_slave_info", bond="bond0",
+                  slave="veth0" if step == "steady" else "veth1") == 1
+
+
+@kernel_param
+def test_sysfs_mode_event_counters_agree(kernel):
+    """The failover, seen by netlink events and by the 1 s rescans: each agent's
+    counters rise by the same amount (1 failover, veth0 down once) between the steps."""
+    require_real_agent(kernel)
+    (n0, s0), (n1, s1) = (tuple(bond_series(m) for m in sysfs_mode_metrics(kernel, step)) for step in SYSFS_STEPS)
+    for before, after, who in ((n0, n1, "netlink"), (s0, s1, "sysfs")):
+        def delta(name, **labels):
+            key = (name, tuple(sorted(labels.items())))
+            return after[key] - before.get(key, 0)
+        assert delta("kvmnet_bond_failovers_total", bond="bond0") == 1, who
+        assert delta("kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth0", to="down") == 1, who
+        assert delta("kvmnet_bond_slave_transitions_total", bond="bond0", slave="veth1", to="down") == 0, who
+        assert delta("kvmnet_bond_failovers_total", bond="bond1") == 0, who
+    for name in BOND_EVENT_COUNTERS:
+        keys = {k for k in n1 if k[0] == name}
+        assert keys == {k for k in s1 if k[0] == name}, name
+        for k in keys:
+            assert n1[k] - n0.get(k, 0) == s1[k] - s0.get(k, 0), k
+
+
+@kernel_param
+@pytest.mark.parametrize("step", SYSFS_STEPS)
+def test_sysfs_mode_diag_without_netlink(kernel, step):
+    """kvmnet-diag --no-netlink reads the same /sys/class/net: no sysfs data error (no
+    exit 3 for bonding_masters), and the same bond findings as with netlink."""
+    require_real_agent(kernel)
+    d = RESULTS / kernel / "sysfs-mode" / step
+    if not (d / "diag.json").is_file():
+        pytest.skip("kvmnet-diag was not packed into the guest")
+    netlink = json.loads((d / "diag.json").read_text())
+    sysfs = json.loads((d / "diag-sysfs.json").read_text())
+    assert not [e for e in sysfs["data_errors"] if e["source"] == "sysfs"], sysfs["data_errors"]
+    assert sysfs["status"] == netlink["status"], (sysfs["status"], sysfs["data_errors"])
+    assert section_rc(kernel, f"sysfs-mode/{step}/diag-sysfs.json") == section_rc(kernel, f"sysfs-mode/{step}/diag.json")
+
+    def bond_findings(r):
+        return sorted((f["check"], f["subject"], f["severity"]) for f in r["findings"] if f["check"].startswith("bond."))
+    assert bond_findings(sysfs) == bond_findings(netlink)
+    degraded = [f for f in sysfs["findings"] if f["check"] == "bond.degraded"]
+    assert [f["subject"] for f in degraded] == ([] if step == "steady" else ["bond0"])

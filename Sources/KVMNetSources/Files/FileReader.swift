@@ -108,6 +108,16 @@ public enum FileReader {
         return .success(String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
+    /// Whether a path is a directory, following symbolic links (a device of
+    /// `/sys/class/net` is a link to its directory under `/sys/devices`). A path that
+    /// does not exist, or a link whose target does not, gives a ``ReadError`` whose
+    /// `isMissing` is true.
+    public static func isDirectory(_ path: String) -> Result<Bool, ReadError> {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .failure(ReadError(path: path, errno: errno)) }
+        return .success(st.st_mode & S_IFMT == S_IFDIR)
+    }
+
     /// Whether a path exists (file, directory or link target).
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0

@@ -14,8 +14,18 @@ public struct SysfsLinkReader: Sendable {
     }
 
     /// Device names, sorted.
+    ///
+    /// Only directories are devices: `bonding_masters`, the regular file the bonding
+    /// module adds to `/sys/class/net`, is left out. An entry that cannot be told (it
+    /// vanished since the listing, or is a link to nothing) is kept, so that its read
+    /// reports it as gone.
     public func deviceNames() -> Result<[String], ReadError> {
-        FileReader.list(classNet)
+        FileReader.list(classNet).map { names in
+            names.filter { name in
+                if case .success(false) = FileReader.isDirectory(classNet + "/" + name) { return false }
+                return true
+            }
+        }
     }
 
     /// Reads a device. Non-fatal problems (an unreadable attribute) are appended to `problems`.
@@ -62,7 +72,11 @@ public struct SysfsLinkReader: Sendable {
         var update = LinkUpdate(link: link)
         if has.contains("bridge") { update.bridge = readBridge(dir + "/bridge", name: name, value: value) }
         if has.contains("brport") { update.bridgePort = readBridgePort(name: name, value: value) }
-        if has.contains("bonding") { update.bond = readBond(name: name, carrier: link.carrier, value: value) }
+        if has.contains("bonding") {
+            var bond = readBond(name: name, carrier: link.carrier, value: value)
+            bond.slaves = readBondSlaves(dir, entries: entries, value: value)
+            update.bond = bond
+        }
         if has.contains("bonding_slave") { update.bondSlave = readBondSlave(name: name, value: value) }
         // sysfs has no VLAN id: /proc/net/vlan/config or netlink supply it (never guessed
         // from the name, so that a name/id mismatch stays visible).
@@ -128,6 +142,25 @@ public struct SysfsLinkReader: Sendable {
         return bond
     }
 
+    /// The slaves a bond's own directory shows: every name of `bonding/slaves` and of its
+    /// `lower_<dev>` or `slave_<dev>` links (``SysfsValue/bondSlaveNames(slavesFile:entries:)``),
+    /// each read through `lower_<dev>`, or `slave_<dev>` where that is missing (older
+    /// kernels). So a slave is counted even when the tree lacks its own directory. A
+    /// slave with neither link, or whose link has no `bonding_slave/` (kernels before
+    /// 3.13), is left to its own directory and to `/proc/net/bonding`.
+    func readBondSlaves(_ dir: String, entries: [String], value: (String) -> String?) -> [BondSlave] {
+        let has = Set(entries)
+        var slaves: [BondSlave] = []
+        for slave in SysfsValue.bondSlaveNames(slavesFile: value("bonding/slaves"), entries: entries) {
+            let through = ["lower_" + slave, "slave_" + slave].first {
+                has.contains($0) && FileReader.exists("\(dir)/\($0)/bonding_slave")
+            }
+            guard let through else { continue }
+            slaves.append(readBondSlave(name: slave, value: { value(through + "/" + $0) }))
+        }
+        return slaves
+    }
+
     func readBondSlave(name: String, value: (String) -> String?) -> BondSlave {
         func v(_ a: String) -> String? { value("bonding_slave/" + a) }
         return BondSlave(
@@ -155,6 +188,21 @@ public enum SysfsValue {
     /// `active-backup 1` -> `active-backup`.
     public static func firstWord(_ s: String) -> String {
         s.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+    }
+
+    /// A bond's slave names: those of its `bonding/slaves` file (`eth0 eth4`, the kernel's
+    /// order), then those of its `lower_<dev>` and `slave_<dev>` entries that the file does
+    /// not name (unreadable or missing, in a captured tree), each name once.
+    public static func bondSlaveNames(slavesFile: String?, entries: [String]) -> [String] {
+        var names = (slavesFile ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
+        var seen = Set(names)
+        for entry in entries {
+            for prefix in ["lower_", "slave_"] where entry.hasPrefix(prefix) && entry.count > prefix.count {
+                let name = String(entry.dropFirst(prefix.count))
+                if seen.insert(name).inserted { names.append(name) }
+            }
+        }
+        return names
     }
 
     /// `KEY=value` lines (uevent).

@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Tests only: the reference YAML parser (libyaml inside) the web config's own
+        // reader is checked against (Tests/KVMNetWebConfigYAMLTests). No product uses it.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libnl-3 / libnl-route-3 through pkg-config; no link lines in the modulemap.
@@ -81,5 +84,10 @@ let package = Package(
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
+        .testTarget(
+            name: "KVMNetWebConfigYAMLTests",
+            dependencies: ["KVMNetWeb", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -4,16 +4,21 @@ import Testing
 
 /// Writes `Fixtures/captured-6.18/`: raw messages from this machine's kernel for a small
 /// KVM-like scenario (two bridges, veth "VM" ports, a tap, static FDB entries, IPs), the
-/// dumps and the events of a few changes, plus what iproute2 printed at the time.
+/// dumps and the events of a few changes, and next to them iproute2's JSON of the same
+/// moments (`ip -d -s -s -j link show`, `bridge -j fdb show`, `ip -j addr show`: at the
+/// dump, before it and after it, and after each action), from which
+/// `Fixtures/make-expected.py` writes every message's `.expected.json`.
 ///
-/// Not a test: runs only with `KVMNET_CAPTURE_FIXTURES=1` (and root):
-/// `KVMNET_CAPTURE_FIXTURES=1 swift test --filter FixtureCaptureTool`.
-/// Re-capturing changes MACs and indexes; the decoding tests then need new expectations.
+/// A tool, not a test: no stage of `scripts/test` runs it (they skip `*Tool` suites).
+/// Run it with `scripts/netlink-capture-fixtures` (as root), which also writes the
+/// expected values. MAC addresses are set, so that a re-capture keeps them (and the
+/// ifindexes follow from the order of creation in a new namespace).
 @Suite struct FixtureCaptureTool {
-    static let enabled = ProcessInfo.processInfo.environment["KVMNET_CAPTURE_FIXTURES"] == "1" && KernelAccess.available
+    static let enabled = ProcessInfo.processInfo.environment["KVMNET_CAPTURE_FIXTURES"] == "1"
 
-    @Test(.enabled(if: enabled, "set KVMNET_CAPTURE_FIXTURES=1 (as root) to re-capture fixtures"))
+    @Test(.enabled(if: enabled, "a tool: scripts/netlink-capture-fixtures runs it"))
     func capture() throws {
+        try #require(KernelAccess.available, "\(KernelAccess.reason)")
         let dir = FixtureLibrary.capturedHere
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -23,9 +28,10 @@ import Testing
             try ns.ipBatch([
                 "link add br0 type bridge",
                 "link add br1 type bridge stp_state 1 forward_delay 400 ageing_time 12345",
-                "link add vnet0 type veth peer name eth0 netns \(vm.name)",
-                "link add vnet1 type veth peer name vnet1p",
+                "link add vnet0 address 9e:d6:f9:bb:f0:c0 type veth peer name eth0 address da:f2:45:0c:d4:9d netns \(vm.name)",
+                "link add vnet1 address ea:e9:2d:86:e9:3d type veth peer name vnet1p address 6e:a1:d0:1e:44:97",
                 "tuntap add dev tap0 mode tap",
+                "link set tap0 address e6:52:19:10:5e:1f",
                 "link set vnet0 master br0",
                 "link set tap0 master br0",
                 "link set vnet1 master br1",
@@ -43,6 +49,15 @@ import Testing
             try write(try ns.ip("-d", "link", "show"), "ip-d-link-show.txt", in: dir)
             try write(try ns.bridge("fdb", "show"), "bridge-fdb-show.txt", in: dir)
             try write(try ns.ip("addr", "show"), "ip-addr-show.txt", in: dir)
+            /// iproute2's JSON of the namespace now, as `<prefix>.ip-link.json`, ...
+            @Sendable func snapshot(_ prefix: String) throws {
+                try write(try ns.ip("-d", "-s", "-s", "-j", "link", "show"), "\(prefix).ip-link.json", in: dir)
+                try write(try ns.bridge("-j", "fdb", "show"), "\(prefix).bridge-fdb.json", in: dir)
+                try write(try ns.ip("-j", "addr", "show"), "\(prefix).ip-addr.json", in: dir)
+            }
+            // Before and after the dumps: make-expected.py checks that nothing changed
+            // in between (the dump is then what iproute2 saw).
+            try snapshot("dump-before")
 
             try ns.run {
                 for m in try rawDump(.links) {
@@ -58,6 +73,7 @@ import Testing
                     try write(m, String(format: "dump-addr-%02d-%@-ifindex%d.nlmsg", i, s.familyName, s.index), in: dir)
                 }
 
+                try snapshot("dump")
                 let recorder = try RawEventRecorder()
                 let actions: [(String, [String])] = [
                     ("peer-down", ["ip", "-n", ns.name, "link", "set", "vnet1p", "down"]),
@@ -75,6 +91,7 @@ import Testing
                         let who = s.name ?? "ifindex\(s.index)"
                         try write(m, String(format: "event-%@-%02d-%@-%@-%@.nlmsg", label, i, s.typeName, s.familyName, who), in: dir)
                     }
+                    try snapshot("event-\(label)")
                 }
             }
         }

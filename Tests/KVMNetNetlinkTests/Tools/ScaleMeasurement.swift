@@ -4,12 +4,14 @@ import Testing
 @testable import KVMNetNetlink
 
 /// Timings at the scale (1,000 links, 100,000 FDB entries) in a test namespace.
-/// Not a test: runs with `KVMNET_MEASURE=1` (as root) and prints the numbers.
-@Suite struct ScaleMeasurement {
-    static let enabled = ProcessInfo.processInfo.environment["KVMNET_MEASURE"] == "1" && KernelAccess.available
+/// A tool, not a test: no stage of `scripts/test` runs it (they skip `*Tool` suites);
+/// `scripts/netlink-scale-measurement` (as root) runs it and prints the numbers.
+@Suite struct ScaleMeasurementTool {
+    static let enabled = ProcessInfo.processInfo.environment["KVMNET_MEASURE"] == "1"
 
-    @Test(.enabled(if: enabled, "set KVMNET_MEASURE=1 (as root) to measure"))
+    @Test(.enabled(if: enabled, "a tool: scripts/netlink-scale-measurement runs it"))
     func dumpAndDecodeAtScale() throws {
+        try #require(KernelAccess.available, "\(KernelAccess.reason)")
         try withTestNamespace(prefix: "kvmnet-measure") { ns in
             let pairs = 500, fdbEntries = 100_000
             var lines = ["link add br0 type bridge", "link set br0 up"]

@@ -77,12 +77,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share (no product uses it): the live-test requirement.
+        .target(name: "KVMNetTestSupport", path: "Tests/KVMNetTestSupport"),
         .testTarget(name: "KVMNetProcfsTests", dependencies: ["KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel"], exclude: ["Golden"]),
+        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetProcfs", "KVMNetTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "KVMNetTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
         .testTarget(
             name: "KVMNetWebConfigYAMLTests",

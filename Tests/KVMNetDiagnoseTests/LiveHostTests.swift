@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Bridge and VM checks on a real kernel: a private network namespace with bridges,

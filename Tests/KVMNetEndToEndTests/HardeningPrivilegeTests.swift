@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Without root (issue 8): `kvmnet-agent` and `kvmnet-diag` run as `nobody` (setpriv, in a

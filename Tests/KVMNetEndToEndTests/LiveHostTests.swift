@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Network namespaces made and removed by a test: a private "host" with bridges, veth

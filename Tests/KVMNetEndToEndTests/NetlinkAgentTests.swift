@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// The agent in its default, live mode (rtnetlink events) on this machine's kernel, in a

@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// The agent on this machine's kernel, in a private network namespace, through storms of

@@ -2,6 +2,7 @@ import Foundation
 import KVMNetModel
 import KVMNetNetlink
 import KVMNetState
+import KVMNetTestSupport
 import Testing
 
 /// Against this machine's kernel, each test in fresh network namespaces that it deletes

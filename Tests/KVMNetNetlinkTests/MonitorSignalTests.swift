@@ -1,5 +1,6 @@
 import Foundation
 import KVMNetModel
+import KVMNetTestSupport
 import Testing
 @testable import KVMNetNetlink
 

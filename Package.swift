@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Tests only: the reference YAML parser (libyaml inside) the web config's own
+        // reader is checked against (Tests/KVMNetWebConfigYAMLTests). No product uses it.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libnl-3 / libnl-route-3 through pkg-config; no link lines in the modulemap.
@@ -86,14 +89,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share (no product uses it): the live-test requirement.
+        .target(name: "KVMNetTestSupport", path: "Tests/KVMNetTestSupport"),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
         .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim"], exclude: ["Golden"]),
+        .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
+        .testTarget(
+            name: "KVMNetWebConfigYAMLTests",
+            dependencies: ["KVMNetWeb", .product(name: "Yams", package: "Yams")],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

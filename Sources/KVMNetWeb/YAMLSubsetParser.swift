@@ -32,6 +32,7 @@ struct YAMLSubsetParser {
     private static func split(_ text: String) throws(YAMLSyntaxError) -> [Line] {
         var result: [Line] = []
         var sawContent = false
+        var sawEnd = false
         var number = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
@@ -46,12 +47,20 @@ struct YAMLSubsetParser {
             }
             if indentation.isEmpty && content.hasPrefix("%") && !sawContent { continue }  // %YAML directive
             if indentation.isEmpty && (content == "---" || content.hasPrefix("--- ")) {
-                if sawContent { throw YAMLSyntaxError(line: number, message: "several YAML documents in one file are not supported") }
+                if sawContent || sawEnd { throw YAMLSyntaxError(line: number, message: "several YAML documents in one file are not supported") }
                 let rest = stripComment(content.dropFirst(3))
                 if !rest.isEmpty { throw YAMLSyntaxError(line: number, message: "content after --- is not supported") }
                 continue
             }
-            if indentation.isEmpty && content == "..." { break }
+            if indentation.isEmpty && content == "..." {
+                // The end of the document: only blanks and comments may follow (a second
+                // document would otherwise be dropped without a word).
+                sawEnd = true
+                continue
+            }
+            if sawEnd {
+                throw YAMLSyntaxError(line: number, message: "several YAML documents in one file are not supported")
+            }
             sawContent = true
             result.append(Line(number: number, indent: indentation.count, text: String(content)))
         }
@@ -162,6 +171,9 @@ struct YAMLSubsetParser {
 
     /// Splits `key: rest` (rest may be empty); the key may be quoted.
     private static func splitKey(_ text: String, line: Int) throws(YAMLSyntaxError) -> (String, String) {
+        if text == "?" || text.hasPrefix("? ") {
+            throw YAMLSyntaxError(line: line, message: "complex keys (?) are not supported")
+        }
         if let q = text.first, q == "\"" || q == "'" {
             let (key, after) = try quotedScalar(Substring(text), line: line)
             guard after.first == ":" && (after.count == 1 || after.dropFirst().first == " ") else {

@@ -18,4 +18,26 @@ import Testing
             #expect(heading?.contains(check.severity.rawValue) == true, "\(check.id): severity \(check.severity.rawValue) not in \(heading ?? "")")
         }
     }
+
+    /// The README's commands run as root on a fresh Debian 12, which has no `sudo`: none
+    /// of its shell blocks starts a command with it (issue 17, item 10).
+    @Test func readmeCommandsNeedNoSudo() throws {
+        let readme = Self.checksDoc.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        var inShell = false
+        var commands = 0
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("```") {
+                inShell = line == "```sh"
+                continue
+            }
+            guard inShell else { continue }
+            commands += 1
+            for part in line.split(separator: "&&").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                #expect(!part.hasPrefix("sudo "), "README.md:\(number + 1): \(line)")
+            }
+        }
+        #expect(commands > 10)
+        #expect(text.contains("scripts/install-deps && swift build -c release --product kvmnet-agent && .build/release/kvmnet-agent"))
+    }
 }

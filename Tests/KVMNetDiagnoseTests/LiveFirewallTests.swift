@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// The firewall checks against a real kernel, ping as the ground truth: two namespace VMs
@@ -6,8 +7,10 @@ import Testing
 /// Docker leaves it, with br_netfilter passing bridged frames to it. The ping fails and
 /// kvmnet-diag says why; after the DOCKER-USER accept the ping works and kvmnet-diag finds
 /// no firewall failure.
-@Suite(.serialized, .enabled(if: LiveHost.available, "needs root and iproute2"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(LiveHost.available), "needs root and iproute2"))
 struct LiveFirewallTests {
+    init() throws { try LiveTests.require(LiveHost.available, "needs root, iproute2 and /dev/net/tun") }
+
 
     @Test func dockersForwardDropIsFoundAndItsFixVerifiedByPing() throws {
         for t in ["/usr/sbin/iptables-nft", "/usr/sbin/nft"] {

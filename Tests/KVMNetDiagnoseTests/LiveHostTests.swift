@@ -1,12 +1,15 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Bridge and VM checks on a real kernel: a private network namespace with bridges,
 /// veth "VM NICs", a tap without a process, and libvirt domstatus files written by the
 /// test; `kvmnet-diag` runs inside it through `ip netns exec` (which also gives it the
 /// namespace's /sys), once with the netlink dump and once with `--no-netlink`.
-@Suite(.serialized, .enabled(if: LiveHost.available, "needs root and iproute2"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(LiveHost.available), "needs root and iproute2"))
 struct LiveHostTests {
+    init() throws { try LiveTests.require(LiveHost.available, "needs root, iproute2 and /dev/net/tun") }
+
     @Test(arguments: [false, true])
     func bridgeAndVMChecksFireOnARealKernel(noNetlink: Bool) throws {
         try LiveHost.with { host in

@@ -1,11 +1,14 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Without root (issue 8): `kvmnet-agent` and `kvmnet-diag` run as `nobody` (setpriv, in a
 /// private network namespace), serve or report what they can, and say what they could
 /// not read; no source file builds a command, so no input can become one.
-@Suite(.serialized, .enabled(if: TestNetns.isRoot && findTool("setpriv") != nil, "needs root and setpriv (util-linux) to drop to nobody"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot && findTool("setpriv") != nil), "needs root and setpriv (util-linux) to drop to nobody"))
 struct HardeningPrivilegeTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot && findTool("setpriv") != nil, "needs root and setpriv (util-linux) to drop to nobody") }
+
     static let dropToNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
     /// A copy of a built binary where `nobody` may run it (the checkout may lie under a

@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Network namespaces made and removed by a test: a private "host" with bridges, veth
@@ -50,8 +51,10 @@ final class TestNetns {
 
 /// The agent on this machine's real kernel (in a namespace of the test's own), reading
 /// the real /proc and /sys: it serves the bridges and links that really exist.
-@Suite(.serialized, .enabled(if: TestNetns.isRoot, "needs root to create network namespaces"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot), "needs root to create network namespaces"))
 struct LiveHostTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot, "needs root to create network namespaces") }
+
     @Test func servesTheBridgesPortsAndTapsThatExist() throws {
         let ns = try TestNetns()
         let vm1 = try ns.vm("vm1"), vm2 = try ns.vm("vm2")

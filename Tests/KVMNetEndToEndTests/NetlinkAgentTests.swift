@@ -1,11 +1,14 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// The agent in its default, live mode (rtnetlink events) on this machine's kernel, in a
 /// namespace of the test's own: FDB sizes equal `bridge fdb show`, flaps are counted as
 /// they happen, and after a socket overrun the state equals the kernel's again.
-@Suite(.serialized, .enabled(if: TestNetns.isRoot, "needs root to create network namespaces"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot), "needs root to create network namespaces"))
 struct NetlinkAgentTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot, "needs root to create network namespaces") }
+
     func value(_ text: String, _ series: String) -> Double? {
         text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
             .flatMap { Double($0.split(separator: " ").last ?? "") }

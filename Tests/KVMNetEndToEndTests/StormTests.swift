@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// The agent on this machine's kernel, in a private network namespace, through storms of
@@ -8,8 +9,10 @@ import Testing
 /// agent reads them. No crash, every scrape answered, memory bounded, resyncs and errors
 /// counted, and afterwards the agent's state equals `ip -j link` (names, masters, up) and
 /// `bridge -j fdb show` (entries per bridge, port and kind), with no stale series.
-@Suite(.serialized, .enabled(if: TestNetns.isRoot, "needs root to create network namespaces"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot), "needs root to create network namespaces"))
 struct StormTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot, "needs root to create network namespaces") }
+
     @Test func eventStormWithOverrunsEndsWithTheKernelsState() throws {
         let ns = try TestNetns(prefix: "kvmnet-storm")
         try ns.ipIn(["link", "set", "lo", "up"])

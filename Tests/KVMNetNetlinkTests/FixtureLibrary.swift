@@ -28,4 +28,19 @@ enum FixtureLibrary {
     static func captured(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: capturedHere.appendingPathComponent(name + ".nlmsg")))
     }
+
+    /// A captured event by action and subject (`event-<action>-NN-<subject>`, e.g.
+    /// `("peer-down", "newlink-unspec-vnet1")`), without the extension: the first, or the
+    /// `last`, of that action's messages about it. ARP and ND messages come and go between
+    /// captures and shift the numbers; this finds the same message in every capture.
+    static func capturedEvent(_ action: String, _ subject: String, last: Bool = false) throws -> String {
+        let names = try FileManager.default.contentsOfDirectory(atPath: capturedHere.path).filter {
+            $0.hasPrefix("event-\(action)-") && $0.hasSuffix("-\(subject).nlmsg")
+                && $0.dropFirst("event-\(action)-".count).prefix(3).allSatisfy { $0.isNumber || $0 == "-" }
+        }.sorted()
+        guard let name = last ? names.last : names.first else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(capturedHere.path)/event-\(action)-NN-\(subject).nlmsg"])
+        }
+        return String(name.dropLast(".nlmsg".count))
+    }
 }

@@ -2,12 +2,15 @@ import Foundation
 import KVMNetModel
 import KVMNetNetlink
 import KVMNetState
+import KVMNetTestSupport
 import Testing
 
 /// Against this machine's kernel, each test in fresh network namespaces that it deletes
 /// again (even on failure). Serialized: they share two CPUs with the build.
-@Suite(.serialized, .enabled(if: KernelAccess.available, KernelAccess.reason))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(KernelAccess.available), KernelAccess.reason))
 struct LiveKernelTests {
+    init() throws { try LiveTests.require(KernelAccess.available, "needs root and iproute2 (ip, bridge)") }
+
     /// The dump's per-bridge, per-port learned/static/local counts equal `bridge fdb show`'s.
     @Test func dumpCountsEqualBridgeFDBShow() throws {
         try withTestNamespace { ns in

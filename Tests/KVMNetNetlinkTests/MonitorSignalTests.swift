@@ -1,11 +1,14 @@
 import Foundation
 import KVMNetModel
+import KVMNetTestSupport
 import Testing
 @testable import KVMNetNetlink
 
 /// Signals interrupt the monitor's `poll` and `recvmsg` with `EINTR`; it goes on.
-@Suite(.enabled(if: KernelAccess.available, KernelAccess.reason))
+@Suite(.enabled(if: LiveTests.enabled(KernelAccess.available), KernelAccess.reason))
 struct MonitorSignalTests {
+    init() throws { try LiveTests.require(KernelAccess.available, "needs root and iproute2 (ip, bridge)") }
+
     @Test func eintrIsRetried() throws {
         // A handler without SA_RESTART, so that blocking calls fail with EINTR.
         var action = sigaction()

@@ -82,6 +82,9 @@ def _interrupt(signum, _frame):
 @pytest.fixture(scope="session")
 def lab():
     if os.geteuid() != 0:
+        # Asked for (scripts/test, CI): not running is a failure, never a quiet skip.
+        if os.environ.get("KVMNET_LIBVIRT_REQUIRE") == "1":
+            pytest.fail("the libvirt tests need root (libvirtd, bridges), and KVMNET_LIBVIRT_REQUIRE=1")
         pytest.skip("the libvirt tests need root (libvirtd, bridges)")
     for exe in ["/usr/sbin/libvirtd", "/usr/bin/virsh", "/usr/bin/virt-clone", "/usr/bin/qemu-system-x86_64"]:
         if not os.access(exe, os.X_OK):
@@ -121,3 +124,14 @@ def lab():
             kvt.log(f"agent log tail:\n{''.join(lab.agent.log().splitlines(True)[-15:])}")
         lab.cleanup()
         kvt.log(f"lab torn down; the whole session took {time.monotonic() - lab.started:.1f} s")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With KVMNET_LIBVIRT_REQUIRE=1 a skipped test fails the run: CI asked for all of them."""
+    if os.environ.get("KVMNET_LIBVIRT_REQUIRE") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        print(f"\nTests/Libvirt: FAILED: {skipped} test(s) skipped with KVMNET_LIBVIRT_REQUIRE=1")
+        session.exitstatus = 1

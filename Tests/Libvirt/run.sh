@@ -6,11 +6,17 @@
 # qemu TCG, and the real kvmnet-agent and kvmnet-diag are checked against them.
 # Binaries: $KVMNET_BIN_DIR (default .build/debug). Whatever happens to pytest
 # (failure, timeout), `kvt.py reap` removes what it left: domains, bridges, daemons.
+# KVMNET_LIBVIRT_REQUIRE=1 (scripts/test sets it): not being able to run (no root) is a
+# failure, exit 1, and so is a test that skips; without it, no root exits 0 with a note.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 if [ "$(id -u)" != 0 ]; then
+    if [ "${KVMNET_LIBVIRT_REQUIRE:-0}" = 1 ]; then
+        echo "Tests/Libvirt: FAILED: needs root (libvirtd, bridges in the root namespace), and KVMNET_LIBVIRT_REQUIRE=1" >&2
+        exit 1
+    fi
     echo "Tests/Libvirt: skipped: needs root (libvirtd, bridges in the root namespace)"
     exit 0
 fi

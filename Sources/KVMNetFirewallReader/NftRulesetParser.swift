@@ -128,12 +128,10 @@ public enum NftRulesetParser {
         default: op = .other
         }
         let field = self.field(m["left"])
-        var values = self.values(m["right"])
         var theOp = op
         // A set on the right means "any of these".
         if let right = m["right"] as? [String: Any], right["set"] != nil, op == .equal { theOp = .any }
-        if case .other = field { values = values.isEmpty ? [] : values }
-        return FirewallMatch(field: field, op: theOp, values: values)
+        return FirewallMatch(field: field, op: theOp, values: values(m["right"]))
     }
 
     static func field(_ left: Any?) -> FirewallMatch.Field {

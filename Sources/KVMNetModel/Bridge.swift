@@ -116,8 +116,8 @@ public struct Bridge: Sendable, Hashable, Codable {
         self.fdb = fdb
     }
 
-    /// Whether the bridge filters by VLAN *and* the per-port VLAN lists are known, so that
-    /// VLAN-aware forwarding can be reasoned about.
+    /// Whether the bridge filters by VLAN (`vlan_filtering 1`). Its ports' lists may still
+    /// be unknown (`nil`, from sysfs): `bridge.vlan_data_missing` says so.
     public var vlanAware: Bool { vlanFiltering == true }
 
     public func port(named name: String) -> BridgePort? { ports.first { $0.name == name } }

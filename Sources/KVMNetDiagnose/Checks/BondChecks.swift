@@ -218,7 +218,7 @@ enum BondChecks {
             guard let guest = bridge.ports.map(\.name).sorted().first(where: { !ctx.isUplink($0) }) else { continue }
             for chain in tracer.chains(from: Endpoint(query: guest, device: guest)) {
                 guard let trunk = chain.trunk, ctx.topology.bonds[trunk] != nil else { continue }
-                out[trunk, default: []].formUnion(chain.hops.filter { $0.kind == .bridge || ($0.kind == .endpoint && $0.name == bridge.name) }.map(\.name) + [bridge.name])
+                out[trunk, default: []].formUnion(chain.hops.filter { $0.kind == .bridge }.map(\.name))
             }
         }
         return out

@@ -16,6 +16,9 @@ enum FirewallChecks {
         var reply: FirewallFrame
         /// `vm1 -> vm2`.
         var what: String
+
+        /// What a finding about it concerns: the bridge first, then both ports.
+        var devices: [String] { [bridge, inPort, outPort] }
     }
 
     /// Why the firewall checks cannot run.
@@ -104,10 +107,6 @@ enum FirewallChecks {
         return "the policy drop of chain \(o.chain.qualifiedName) (no rule accepts the frame)"
     }
 
-    static func devices(_ ctx: CheckContext, _ c: Crossing) -> [String] {
-        [c.bridge, c.inPort, c.outPort]
-    }
-
     static let forwardDropBridged = Check(
         id: "firewall.forward_drop_bridged", family: .firewall, severity: .fail,
         title: "iptables/nftables FORWARD drops bridged frames (br_netfilter)"
@@ -129,7 +128,7 @@ enum FirewallChecks {
                     check: "firewall.forward_drop_bridged", severity: .fail, subject: c.bridge,
                     explanation: "The host firewall drops \(c.what) bridged on \(c.bridge): br_netfilter passes bridged IPv4 frames to the \(o.chain.family) forward hook, and \(dir) (ICMP \(frame.icmpType), \(frame.iif) -> \(frame.oif)) is dropped by \(cause(o)). Pings and every other IPv4 packet through \(c.bridge) are lost, although the bridge itself forwards them.",
                     evidence: sysctlEvidence + evidence(o),
-                    fix: fix, devices: devices(ctx, c))
+                    fix: fix, devices: c.devices)
             }
             return nil
         })
@@ -151,7 +150,7 @@ enum FirewallChecks {
                     return Finding(
                         check: "firewall.bridge_family_drop", severity: .fail, subject: c.bridge,
                         explanation: "An nftables bridge-family chain drops \(c.what) on \(c.bridge): \(dir) (\(frame.iif) -> \(frame.oif)\(frame.vlan.map { ", VLAN \($0)" } ?? "")) is dropped at the \(hook) hook by \(cause(o)). The bridge family filters bridged frames with or without br_netfilter.",
-                        evidence: evidence(o), fix: fix, devices: devices(ctx, c))
+                        evidence: evidence(o), fix: fix, devices: c.devices)
                 }
             }
             return nil
@@ -184,7 +183,7 @@ enum FirewallChecks {
                         explanation: "Whether the host firewall lets \(c.what) through \(c.bridge) cannot be told from the ruleset: rule \"\(r.text)\" (handle \(r.handle.map(String.init) ?? "?")) of chain \(o.chain.qualifiedName) decides the frame with a match kvmnet cannot evaluate statically (an iptables extension, a set lookup, or an address the host does not know).",
                         evidence: evidence(o),
                         fix: "check the rule by hand (nft -a list chain \(o.chain.family) \(o.chain.table) \(r.chain); iptables-save for xt matches), or watch its counter while pinging",
-                        devices: devices(ctx, c)))
+                        devices: c.devices))
                 }
             }
         }

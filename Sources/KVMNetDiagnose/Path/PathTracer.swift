@@ -89,11 +89,10 @@ public struct PathTracer: Sendable {
         guard let bridge = topology.bridges[name], depth < Self.maxDepth else { return [chain] }
         var chain = chain
         var frame = frame
-        var bridgeHop = Hop(kind: .bridge, name: name)
-        if isEndpointBridge {
-            chain.bridge = name
-            if port == nil { bridgeHop = chain.hops.removeLast(); bridgeHop.kind = .endpoint }
-        }
+        if isEndpointBridge { chain.bridge = name }
+        // The bridge's own hop; none when the endpoint is the bridge itself (its endpoint
+        // hop stands for it).
+        var bridgeHop: Hop? = isEndpointBridge && port == nil ? nil : Hop(kind: .bridge, name: name)
 
         // VLAN-aware: the VLAN the frame is in inside the bridge.
         var vlan: Int?
@@ -102,7 +101,7 @@ public struct PathTracer: Sendable {
             let proto = bridge.vlanProtocol ?? .dot1Q
             if let outer = frame.last, outer.proto == proto {
                 guard ingress.contains(outer.id) else {
-                    chain.hops.append(bridgeHop)
+                    chain.hops += [bridgeHop].compactMap { $0 }
                     chain.blocked = VLANBlock(reason: .notOnPort, bridge: name, port: port ?? name, vlan: outer.id)
                     return [chain]
                 }
@@ -110,16 +109,16 @@ public struct PathTracer: Sendable {
                 frame.removeLast()
             } else {
                 guard let pvid = ingress.pvid else {
-                    chain.hops.append(bridgeHop)
+                    chain.hops += [bridgeHop].compactMap { $0 }
                     chain.blocked = VLANBlock(reason: .noPVID, bridge: name, port: port ?? name)
                     return [chain]
                 }
                 vlan = pvid
             }
-            if bridgeHop.kind == .bridge { bridgeHop.vlanID = vlan }
+            bridgeHop?.vlanID = vlan
             if isEndpointBridge { chain.bridgeVLAN = vlan }
         }
-        chain.hops.append(bridgeHop)
+        chain.hops += [bridgeHop].compactMap { $0 }
 
         let uplinks = bridge.ports.map(\.name).filter { $0 != port && context.isUplink($0) }.sorted()
         guard !uplinks.isEmpty else { return [chain] }

@@ -24,7 +24,9 @@ public final class VMInterfaceTable: Sendable {
     }
 }
 
-/// `kvmnet_vm_interface_info{domain,device,bridge,mac}`: which tap belongs to which VM.
+/// `kvmnet_vm_interface_info{domain,device,bridge,mac}`: which tap belongs to which VM;
+/// `kvmnet_vm_interface_vlan{domain,device,source}`: the VLAN it is in, and the one its
+/// configuration asks for (at most three series per interface, whatever the trunks).
 ///
 /// Only interfaces whose tap exists in the snapshot's topology are shown, so a VM's
 /// series come and go with its tap even before libvirt's state is read again.
@@ -41,13 +43,31 @@ public struct VMInterfaceCollector: Collector {
             name: "kvmnet_vm_interface_info",
             help: "A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.",
             type: .gauge)
+        var vlan = MetricFamily(
+            name: "kvmnet_vm_interface_vlan",
+            help: "The VLAN of a VM interface's untagged frames, by source: pvid (its tap's PVID on a VLAN-aware bridge), vlan_device (the one VLAN device on its tap's bridge), libvirt (the <vlan> tag its XML asks for, or a trunk's untagged native tag).",
+            type: .gauge)
         var seen = Set<String>()
         for i in table.interfaces {
             guard let tap = i.tap, snapshot.topology.links[tap] != nil else { continue }
             // A tap belongs to one domain; a stale double (a status file not yet rewritten) shows once.
             guard seen.insert(tap).inserted else { continue }
             info.add([("domain", i.domain), ("device", tap), ("bridge", i.bridge ?? ""), ("mac", i.mac ?? "")], 1)
+            let id = [("domain", i.domain), ("device", tap)]
+            if let access = snapshot.topology.accessVLAN(ofPort: tap) {
+                vlan.add(id + [("source", access.source.rawValue)], access.id)
+            }
+            if let asked = i.vlan.flatMap(Self.requestedAccessVLAN) {
+                vlan.add(id + [("source", "libvirt")], asked)
+            }
         }
-        return [info]
+        return [info, vlan]
+    }
+
+    /// The VLAN of untagged frames that a libvirt `<vlan>` asks for: the tag of an access
+    /// port, or the native tag of a trunk whose native VLAN travels untagged.
+    static func requestedAccessVLAN(_ request: VMVLANRequest) -> Int? {
+        if !request.trunk { return request.tags.first }
+        return request.nativeMode == .untagged ? request.nativeTag : nil
     }
 }

@@ -42,4 +42,38 @@ public struct Topology: Sendable, Hashable, Codable {
         return br.ports.compactMap { p in vlans[p.name].map { ($0.id, p.name) } }
             .sorted { ($0.vlanID, $0.port) < ($1.vlanID, $1.port) }
     }
+
+    /// The VLAN an untagged frame from `port` travels in on its bridge, and where that
+    /// comes from: the port's PVID on a VLAN-aware bridge, or, on a bridge that does not
+    /// filter VLANs, the one VLAN device among its ports (`brvlan-10 <- bond0.10`).
+    /// `nil` when the port is on no bridge, a VLAN-aware port has no PVID (or its VLAN
+    /// list is unknown), or a plain bridge has no or several VLAN-device ports.
+    public func accessVLAN(ofPort port: String) -> AccessVLAN? {
+        guard let br = bridge(containing: port) else { return nil }
+        if br.vlanAware {
+            return br.port(named: port)?.vlans?.pvid.map { AccessVLAN(id: $0, source: .pvid) }
+        }
+        let reaching = Set(vlansReaching(bridge: br.name).map(\.vlanID))
+        guard reaching.count == 1, let id = reaching.first else { return nil }
+        return AccessVLAN(id: id, source: .vlanDevice)
+    }
+}
+
+/// The VLAN a bridge port's untagged frames are in: ``Topology/accessVLAN(ofPort:)``.
+public struct AccessVLAN: Sendable, Hashable {
+    /// Where the VLAN of a port comes from.
+    public enum Source: String, Sendable, Hashable {
+        /// The port's PVID on a VLAN-aware bridge.
+        case pvid
+        /// The one VLAN device that is a port of the same (non-filtering) bridge.
+        case vlanDevice = "vlan_device"
+    }
+
+    public var id: Int
+    public var source: Source
+
+    public init(id: Int, source: Source) {
+        self.id = id
+        self.source = source
+    }
 }

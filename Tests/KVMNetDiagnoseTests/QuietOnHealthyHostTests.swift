@@ -18,7 +18,7 @@ import Testing
             "config.ifcfg_vlan_id_mismatch", "config.ifcfg_missing_bridge", "config.ifcfg_drift",
             // issue 13: VLAN-aware bridges and stacked layouts
             "bond.mode_unsuited_for_bridge", "bridge.port_no_pvid", "bridge.vlan_not_on_port",
-            "bridge.vlan_not_on_uplink", "bridge.vlan_protocol_mismatch", "bridge.vlan_data_missing",
+            "bridge.vlan_not_on_uplink", "bridge.vlan_protocol_mismatch", "bridge.vlan_data_missing", "bridge.vlan_filtering_off",
             // issue 16: the host firewall
             "firewall.forward_drop_bridged", "firewall.bridge_family_drop", "firewall.unverifiable",
         ]

@@ -177,3 +177,52 @@ import Testing
         #expect(back.report(.path(from: "vm1", to: "vm2")).exitCode == 1)
     }
 }
+
+/// `bridge.vlan_filtering_off`: libvirt's `<vlan>` on a bridge that does not filter VLANs.
+extension VLANAwareBridgeTests {
+    /// br0 (vlan_filtering 0) over bond0; vm1 and vm2 ask for VLAN 10 and 20 in their XML.
+    static func taggedVMsOnAPlainBridge() -> HostBuilder {
+        var host = HostBuilder()
+        host.sources = [.netlink, .procfs]
+        host.bond("bond0", slaves: ["ens1f0", "ens1f1"])
+        host.bridge("br0", ports: ["bond0"])
+        host.vm("vm1", tap: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")
+        host.vm("vm2", tap: "vnet1", bridge: "br0", mac: "52:54:00:00:00:02")
+        host.topology.bridges["br0"]?.vlanFiltering = false
+        host.facts.domains[0].interfaces[0].vlan = VMVLANRequest(tags: [10])
+        host.facts.domains[0].interfaces[0].childLines["vlan"] = 65
+        host.facts.domains[1].interfaces[0].vlan = VMVLANRequest(tags: [20])
+        return host
+    }
+
+    @Test func aTagOnABridgeThatDoesNotFilterFailsTheWayOut() throws {
+        let report = Self.taggedVMsOnAPlainBridge().snapshot().report(.external(from: "vm1"))
+        let f = try #require(report.findings("bridge.vlan_filtering_off").first)
+        #expect(f.severity == .fail)
+        #expect(f.subject == "vm1 (vnet0)")
+        #expect(f.explanation.hasPrefix("vm1 asks for VLAN 10 on vnet0 (libvirt <vlan>), but vnet0 is a port of br0, which does not filter VLANs"))
+        #expect(f.explanation.contains("leave bond0 untagged"))
+        #expect(f.evidence.contains(Evidence(source: "libvirt", file: "/run/libvirt/qemu/vm1.xml", line: 65, attribute: "<vlan tag id>", value: "10")))
+        #expect(f.fix.contains("ip link set dev br0 type bridge vlan_filtering 1 && bridge vlan add dev vnet0 vid 10 pvid untagged"))
+        #expect(report.findings("bridge.vlan_filtering_off").count == 1, "vm2's finding is not about vm1's way out")
+        #expect(report.exitCode == 1)
+    }
+
+    @Test func twoTaggedVMsOnOnePlainBridgeReachEachOtherSoItOnlyWarns() throws {
+        let report = Self.taggedVMsOnAPlainBridge().snapshot().report(.path(from: "vm1", to: "vm2"))
+        let fs = report.findings("bridge.vlan_filtering_off")
+        #expect(fs.map(\.subject) == ["vm1 (vnet0)", "vm2 (vnet1)"])
+        #expect(fs.allSatisfy { $0.severity == .warn })
+        #expect(report.exitCode == 2)
+    }
+
+    @Test func noFindingWhenTheBridgeFiltersOrNothingIsAsked() throws {
+        var host = Self.taggedVMsOnAPlainBridge()
+        host.topology.bridges["br0"]?.vlanFiltering = nil   // unknown: never guessed
+        #expect(host.snapshot().report(.host).findings("bridge.vlan_filtering_off").isEmpty)
+        host.topology.bridges["br0"]?.vlanFiltering = false
+        host.facts.domains[0].interfaces[0].vlan = nil
+        host.facts.domains[1].interfaces[0].vlan = nil
+        #expect(host.snapshot().report(.host).findings("bridge.vlan_filtering_off").isEmpty)
+    }
+}

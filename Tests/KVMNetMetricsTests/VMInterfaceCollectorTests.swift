@@ -62,10 +62,92 @@ extension VMInterfaceCollectorTests {
     @Test func labelsAreAudited() {
         let table = VMInterfaceTable([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")])
         let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0"]))
-        #expect(families.map(\.name) == ["kvmnet_vm_interface_info"])
-        for s in families.flatMap(\.samples) {
+        #expect(families.map(\.name) == ["kvmnet_vm_interface_info", "kvmnet_vm_interface_vlan"])
+        for s in families[0].samples {
             #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac"])
             #expect(s.labels.filter { $0.value.split(separator: ":").count == 6 }.map(\.name) == ["mac"])
         }
+    }
+}
+
+/// `kvmnet_vm_interface_vlan`: the VLAN a VM interface is in (its port's PVID, or the
+/// VLAN device of its plain bridge) beside the VLAN its libvirt XML asks for.
+extension VMInterfaceCollectorTests {
+    func vlanSamples(_ table: VMInterfaceTable, _ topo: Topology) -> [String] {
+        let text = render(table, StateSnapshot(topology: topo, counters: EventCounters()))
+        return text.split(separator: "\n").filter { $0.hasPrefix("kvmnet_vm_interface_vlan{") }.map(String.init)
+    }
+
+    func port(_ name: String, _ vlans: BridgeVLANSet?) -> BridgePort {
+        BridgePort(name: name, state: .forwarding, vlans: vlans)
+    }
+
+    @Test func vlanAwareBridgeGivesThePVIDAndLibvirtTheRequest() {
+        var topo = Topology()
+        topo.links["br0"] = Link(name: "br0", index: 1, kind: .bridge, operState: .up)
+        for (i, t) in ["vnet0", "vnet1", "vnet2"].enumerated() {
+            topo.links[t] = Link(name: t, index: 10 + i, kind: .tap, operState: .unknown, master: "br0")
+        }
+        var br = Bridge(name: "br0", stpEnabled: false, ports: [
+            port("vnet0", BridgeVLANSet(ranges: [.init(vid: 10, untagged: true)], pvid: 10)),
+            port("vnet1", BridgeVLANSet(ranges: [.init(vid: 20, untagged: true)], pvid: 20)),
+            // a trunk with no PVID: the port gives no VLAN, the request still shows
+            port("vnet2", BridgeVLANSet(ranges: [.init(first: 2, last: 4094)])),
+        ])
+        br.vlanFiltering = true
+        topo.bridges["br0"] = br
+        let table = VMInterfaceTable([
+            VMInterface(domain: "vm1", tap: "vnet0", bridge: "br0", vlan: VMVLANRequest(tags: [10])),
+            VMInterface(domain: "vm2", tap: "vnet1", bridge: "br0", vlan: VMVLANRequest(tags: [30])),
+            VMInterface(domain: "vm3", tap: "vnet2", bridge: "br0",
+                        vlan: VMVLANRequest(tags: [10, 20], trunk: true, nativeTag: 20, nativeMode: .untagged)),
+        ])
+        #expect(vlanSamples(table, topo) == [
+            #"kvmnet_vm_interface_vlan{domain="vm1",device="vnet0",source="libvirt"} 10"#,
+            #"kvmnet_vm_interface_vlan{domain="vm1",device="vnet0",source="pvid"} 10"#,
+            #"kvmnet_vm_interface_vlan{domain="vm2",device="vnet1",source="libvirt"} 30"#,
+            #"kvmnet_vm_interface_vlan{domain="vm2",device="vnet1",source="pvid"} 20"#,
+            #"kvmnet_vm_interface_vlan{domain="vm3",device="vnet2",source="libvirt"} 20"#,
+        ])
+    }
+
+    @Test func plainBridgeGivesItsOneVLANDeviceOnly() {
+        var topo = Topology()
+        for (i, (name, kind)) in [("brvlan-10", LinkKind.bridge), ("bond0.10", .vlan), ("vnet0", .tap),
+                                  ("br2", .bridge), ("bond0.20", .vlan), ("bond0.30", .vlan), ("vnet1", .tap)].enumerated() {
+            topo.links[name] = Link(name: name, index: i + 1, kind: kind, operState: .up)
+        }
+        topo.links["vnet0"]?.master = "brvlan-10"
+        topo.links["vnet1"]?.master = "br2"
+        topo.bridges["brvlan-10"] = Bridge(name: "brvlan-10", stpEnabled: false, ports: [port("bond0.10", nil), port("vnet0", nil)])
+        // two VLAN devices on one plain bridge: which VLAN the VM is in cannot be told
+        topo.bridges["br2"] = Bridge(name: "br2", stpEnabled: false, ports: [port("bond0.20", nil), port("bond0.30", nil), port("vnet1", nil)])
+        topo.vlans["bond0.10"] = VLANDevice(name: "bond0.10", id: 10, parent: "bond0")
+        topo.vlans["bond0.20"] = VLANDevice(name: "bond0.20", id: 20, parent: "bond0")
+        topo.vlans["bond0.30"] = VLANDevice(name: "bond0.30", id: 30, parent: "bond0")
+        let table = VMInterfaceTable([VMInterface(domain: "vm1", tap: "vnet0"), VMInterface(domain: "vm2", tap: "vnet1")])
+        #expect(vlanSamples(table, topo) == [#"kvmnet_vm_interface_vlan{domain="vm1",device="vnet0",source="vlan_device"} 10"#])
+    }
+}
+
+extension VMInterfaceCollectorTests {
+    /// Issue 13's cardinality bound: 200 taps, each a 2-4094 trunk with a PVID and a libvirt
+    /// trunk request, give two VLAN series per interface, not one per VLAN.
+    @Test func vlanSeriesAreBoundedByInterfacesNotByTrunkWidth() {
+        var topo = Topology()
+        topo.links["br0"] = Link(name: "br0", index: 1, kind: .bridge, operState: .up)
+        var br = Bridge(name: "br0", stpEnabled: false, vlanFiltering: true)
+        var vms: [VMInterface] = []
+        for i in 0..<200 {
+            let tap = "tap\(i)"
+            topo.links[tap] = Link(name: tap, index: 10 + i, kind: .tap, operState: .up, master: "br0")
+            br.ports.append(port(tap, BridgeVLANSet(ranges: [.init(first: 2, last: 4094)], pvid: 100 + i % 7)))
+            vms.append(VMInterface(domain: "vm\(i)", tap: tap, bridge: "br0",
+                                   vlan: VMVLANRequest(tags: Array(2...4094), trunk: true, nativeTag: 100 + i % 7, nativeMode: .untagged)))
+        }
+        topo.bridges["br0"] = br
+        let samples = vlanSamples(VMInterfaceTable(vms), topo)
+        #expect(samples.count == 400)
+        #expect(samples.contains(#"kvmnet_vm_interface_vlan{domain="vm8",device="tap8",source="pvid"} 101"#))
     }
 }

@@ -4,7 +4,7 @@ import KVMNetSources
 /// Checks of VLAN-aware bridges (`vlan_filtering 1`): ports without PVID, VLANs that no
 /// uplink carries, tagged frames a port refuses, the bridge's protocol, missing VLAN data.
 enum BridgeVLANChecks {
-    static let all: [Check] = [portNoPVID, vlanNotOnPort, vlanNotOnUplink, vlanProtocolMismatch, vlanDataMissing]
+    static let all: [Check] = [portNoPVID, vlanNotOnPort, vlanNotOnUplink, vlanFilteringOff, vlanProtocolMismatch, vlanDataMissing]
 
     /// A guest port of a VLAN-aware bridge whose VLAN list is known.
     struct GuestPort {
@@ -128,6 +128,44 @@ enum BridgeVLANChecks {
             fix: upNames.map { "bridge vlan add dev \(q($0)) vid \(vid)" }.joined(separator: "; ")
                 + " (ifupdown2 / Proxmox: add \(vid) to bridge-vids of \(bridge.name); and let the switch port carry VLAN \(vid))",
             devices: users.flatMap { [$0.port.name] + ($0.domain.map { [$0] } ?? []) } + upNames)
+    }
+
+    static let vlanFilteringOff = Check(
+        id: "bridge.vlan_filtering_off", family: .bridge, severity: .fail,
+        title: "A VM asks for VLAN tags on a bridge that does not filter VLANs"
+    ) { ctx in
+        var findings: [Finding] = []
+        for d in ctx.facts.runningDomains {
+            for i in d.interfaces {
+                guard let asked = i.vlan, let tap = i.targetDevice,
+                      let br = ctx.topology.bridge(containing: tap), br.vlanFiltering == false else { continue }
+                findings.append(vlanFilteringOff(ctx, domain: d, iface: i, request: asked, tap: tap, bridge: br))
+            }
+        }
+        return .ran(findings)
+    }
+
+    static func vlanFilteringOff(_ ctx: CheckContext, domain d: LibvirtDomain, iface i: LibvirtInterface,
+                                 request asked: VMVLANRequest, tap: String, bridge br: Bridge) -> Finding {
+        let tags = asked.tags.map(String.init).joined(separator: ", ")
+        let what = asked.trunk ? "a trunk of VLAN\(asked.tags.count == 1 ? "" : "s") \(tags)" : "VLAN \(tags)"
+        let uplinks = uplinks(ctx, br).map(\.name)
+        // Two ends on this one bridge do reach each other (nothing filters): connectivity is
+        // fine, the separation the configuration asks for is not. Everything that has to
+        // leave the bridge leaves untagged, where the switch expects the VLAN's tag.
+        var severity = Severity.fail
+        if let path = ctx.path, let to = path.to, path.from.bridge == br.name, to.bridge == br.name { severity = .warn }
+        let out = uplinks.isEmpty ? "" : " They also leave \(uplinks.joined(separator: ", ")) untagged, so a switch port that carries \(what) tagged puts them in its native VLAN instead: the VM cannot reach its VLAN beyond the host."
+        let first = asked.trunk ? (asked.nativeTag ?? asked.tags.first ?? 1) : (asked.tags.first ?? 1)
+        let portFix = asked.trunk
+            ? asked.tags.map { "bridge vlan add dev \(q(tap)) vid \($0)\($0 == asked.nativeTag && asked.nativeMode == .untagged ? " pvid untagged" : "")" }.joined(separator: " && ")
+            : "bridge vlan add dev \(q(tap)) vid \(first) pvid untagged && bridge vlan del dev \(q(tap)) vid 1"
+        return Finding(
+            check: "bridge.vlan_filtering_off", severity: severity, subject: "\(d.name) (\(tap))",
+            explanation: "\(d.name) asks for \(what) on \(tap) (libvirt <vlan>), but \(tap) is a port of \(br.name), which does not filter VLANs (vlan_filtering 0): no tag is applied. The VM's frames enter \(br.name) untagged and reach every port of it, whatever VLAN those are meant for, so it is in no VLAN (or in all of them).\(out)",
+            evidence: [ctx.evidence.libvirt(d, i, child: "vlan", attribute: "tag id", value: tags), ctx.evidence.vlanFiltering(br)],
+            fix: "make \(br.name) VLAN-aware and tag the port: ip link set dev \(q(br.name)) type bridge vlan_filtering 1 && \(portFix), and let its uplink\(uplinks.isEmpty ? "" : " (\(uplinks.joined(separator: ", ")))") carry the VLANs (bridge vlan add dev UPLINK vid \(first)); persistently: bridge-vlan-aware yes (ifupdown2, Proxmox), libvirt 11 or later applies <vlan> on a VLAN-aware Linux bridge itself; or drop the <vlan> and attach the VM to a bridge of VLAN \(first) (brvlan-\(first) over a VLAN device)",
+            devices: [tap, d.name])
     }
 
     static let vlanProtocolMismatch = Check(

@@ -49,14 +49,14 @@ struct DashboardContractTests {
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("runbook_url: ") ? String(t.dropFirst(13)) : nil
         }
-        #expect(alerts.count == 12)
+        #expect(alerts.count == 13)
         #expect(urls.count == alerts.count, "one runbook_url per alert")
         for (alert, url) in zip(alerts, urls) {
             #expect(url == "docs/runbooks.md#\(alert.lowercased())", "\(alert): \(url)")
             #expect(anchors.contains(alert.lowercased()), "docs/runbooks.md has no section ## \(alert)")
         }
         #expect(runbooks.contains("kvmnet-diag diagnose"))
-        for id in ["bond.degraded", "bond.no_active_slave", "bond.lacp_no_partner", "bond.lacp_aggregator_mismatch", "bridge.stp_blocking", "bridge.mac_flapping", "bridge.vlan_not_on_uplink"] {
+        for id in ["bond.degraded", "bond.no_active_slave", "bond.lacp_no_partner", "bond.lacp_aggregator_mismatch", "bridge.stp_blocking", "bridge.mac_flapping", "bridge.vlan_not_on_uplink", "bridge.vlan_filtering_off"] {
             #expect(runbooks.contains("`\(id)`"), "runbooks never name the diag check \(id)")
         }
     }

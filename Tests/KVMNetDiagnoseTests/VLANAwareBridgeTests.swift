@@ -226,3 +226,46 @@ extension VLANAwareBridgeTests {
         #expect(host.snapshot().report(.host).findings("bridge.vlan_filtering_off").isEmpty)
     }
 }
+
+/// Verdicts the kernel lab's pings proved wrong once (Tests/KernelLab, scenarios seed-alb
+/// and vlan-dev-on-aware-bridge), kept here as unit tests.
+extension VLANAwareBridgeTests {
+    @Test func aDeadBondBelowTheSharedBridgeDoesNotKeepTwoVMsOfItApart() throws {
+        // seed-alb, step dead: vm1 and vm3 on brvlan-10 still ping each other.
+        var host = Self.seedLayout(down: ["ens33", "ens34", "ens35", "ens36"])
+        host.topology.bonds["bond0"]?.activeSlave = nil
+        host.vm("vm3", tap: "vnet2", bridge: "brvlan-10", mac: "52:54:00:00:00:03")
+        let pair = host.snapshot().report(.path(from: "vm1", to: "vm3"))
+        #expect(pair.path?.relation == .sameBridge)
+        #expect(pair.findings.filter { $0.severity == .fail }.isEmpty, "\(pair.findings.map(\.check))")
+        #expect(pair.findings("bond.no_active_slave").isEmpty)
+        // ... while the way out of either still names the bond.
+        #expect(host.snapshot().report(.external(from: "vm1")).findings("bond.no_active_slave").count == 1)
+    }
+
+    @Test func aVMReachesTheHostsVLANDeviceOnItsVLANAwareBridge() throws {
+        // vlan-dev-on-aware-bridge: br0 (no uplink), br0.10 with the host's address, vm1 in
+        // VLAN 10 pings it, vm2 in VLAN 20 does not; without VLAN 10 on br0 self neither.
+        var host = HostBuilder()
+        host.sources = [.netlink, .procfs]
+        host.bridge("br0", ports: [])
+        host.vm("vm1", tap: "vnet0", bridge: "br0", mac: "52:54:00:00:00:01")
+        host.vm("vm2", tap: "vnet1", bridge: "br0", mac: "52:54:00:00:00:02")
+        host.vlanAware("br0", selfVLANs: BridgeVLANSet(ranges: [.init(vid: 1, untagged: true), .init(vid: 10)], pvid: 1))
+        host.portVLANs("br0", "vnet0", HostBuilder.access(10))
+        host.portVLANs("br0", "vnet1", HostBuilder.access(20))
+        host.vlan("br0.10", id: 10, parent: "br0")
+        host.topology.links["br0.10"]?.addresses = ["10.10.10.1/24"]
+        let ok = host.snapshot().report(.path(from: "vm1", to: "br0.10"))
+        #expect(ok.path?.relation == .sameBridge)
+        #expect(ok.exitCode == 0 || ok.exitCode == 2, "\(ok.findings.map(\.check))")
+        #expect(ok.path?.rendered == "vm1 vnet0 [pvid 10] -- br0 [vlan 10] -- br0.10 [vlan 10]")
+        let other = host.snapshot().report(.path(from: "vm2", to: "br0.10"))
+        #expect(other.path?.relation == .vlanMismatch)
+        #expect(other.findings("path.vlan_mismatch").first?.severity == .fail)
+        host.vlanAware("br0", selfVLANs: HostBuilder.access(1))
+        let blocked = host.snapshot().report(.path(from: "vm1", to: "br0.10"))
+        #expect(blocked.findings("bridge.vlan_not_on_port").count == 1)
+        #expect(blocked.exitCode == 1)
+    }
+}

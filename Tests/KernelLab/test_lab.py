@@ -24,7 +24,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
-SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes", "sysfs-mode"]
+SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes",
+             "qinq", "seed-alb", "sysfs-mode", "vlan-aware", "vlan-dev-on-aware-bridge", "vlan-filtering-off", "vlan-trunk-many"]
 ZERO_MAC = "00:00:00:00:00:00"
 
 # /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
@@ -797,10 +798,10 @@ def test_diag_bond_checks_on_real_bonds(kernel):
 
 # ---------------------------------------------------------------- bridge-vlan-capture (issue 13)
 
-def brvlan(kernel, step):
+def brvlan(kernel, step, scenario="bridge-vlan-capture", name="bridge_vlan.json"):
     """bridge -c -j -d vlan show of a step, as {ifname: [(first, last, untagged, pvid)]}."""
     out = {}
-    for e in json.loads((RESULTS / kernel / "bridge-vlan-capture" / step / "bridge_vlan.json").read_text()):
+    for e in json.loads((RESULTS / kernel / scenario / step / name).read_text()):
         out[e["ifname"]] = [(v["vlan"], v.get("vlanEnd", v["vlan"]), "Egress Untagged" in v.get("flags", []),
                              "PVID" in v.get("flags", [])) for v in e.get("vlans", [])]
     return out
@@ -1003,3 +1004,213 @@ def test_sysfs_mode_diag_without_netlink(kernel, step):
     assert bond_findings(sysfs) == bond_findings(netlink)
     degraded = [f for f in sysfs["findings"] if f["check"] == "bond.degraded"]
     assert [f["subject"] for f in degraded] == ([] if step == "steady" else ["bond0"])
+
+
+# ---------------------------------------------------------------- ping is the ground truth (issue 13)
+#
+# Each scenario pings every pair of its namespace VMs and every VM's way out, and runs
+# kvmnet-diag on the same pair right after (guest/lib.sh lab_truth: truth/<pair>/ping.txt,
+# diag.json, diag.txt). The test asserts, for every pair found in the results, that the
+# verdict agrees with the ping: the ping answered <=> no `fail` (exit 0 or 2); it did not
+# <=> exit 1. The table below says what each ping must do (so that a scenario that is
+# built wrong fails here, not silently) and which check must carry the verdict.
+
+# (scenario, step, pair) -> (ping answers, check ids that must be among the findings,
+#                            the severity they must have)
+TRUTH = {
+    ("vlan-aware", "truth", "vm1-vm3"): (True, [], None),
+    ("vlan-aware", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-aware", "truth", "vm2-vm3"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-aware", "truth", "vm1-ext"): (True, [], None),
+    ("vlan-aware", "truth", "vm2-ext"): (False, ["bridge.vlan_not_on_uplink"], "fail"),
+    ("vlan-aware", "truth", "vm3-ext"): (True, [], None),
+    ("vlan-filtering-off", "truth", "vm1-vm2"): (True, ["bridge.vlan_filtering_off"], "warn"),
+    ("vlan-filtering-off", "truth", "vm1-ext"): (False, ["bridge.vlan_filtering_off"], "fail"),
+    ("vlan-trunk-many", "truth", "vmA-vmB"): (True, [], None),
+    ("vlan-trunk-many", "truth", "vmA-vmC"): (False, ["bridge.port_no_pvid"], "fail"),
+    ("vlan-trunk-many", "truth", "vmA-vmD"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-trunk-many", "truth", "vmB-vmD"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-trunk-many", "truth", "vmC-vmD"): (False, ["bridge.port_no_pvid"], "fail"),
+    ("vlan-trunk-many", "truth", "vmA-ext"): (True, [], None),
+    ("vlan-trunk-many", "truth", "vmB-ext"): (True, [], None),
+    ("vlan-trunk-many", "truth", "vmC-ext"): (False, ["bridge.port_no_pvid"], "fail"),
+    ("vlan-dev-on-aware-bridge", "truth", "vm1-host"): (True, [], None),
+    ("vlan-dev-on-aware-bridge", "truth", "vm2-host"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-dev-on-aware-bridge", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
+    ("vlan-dev-on-aware-bridge", "truth-noself", "vm1-host"): (False, ["bridge.vlan_not_on_port"], "fail"),
+    ("seed-alb", "truth", "vm1-vm3"): (True, [], None),
+    ("seed-alb", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
+    ("seed-alb", "truth", "vm2-vm3"): (False, ["path.vlan_mismatch"], "fail"),
+    ("seed-alb", "truth", "vm1-ext"): (True, ["bond.mode_unsuited_for_bridge"], "warn"),
+    ("seed-alb", "truth", "vm2-ext"): (True, ["bond.mode_unsuited_for_bridge"], "warn"),
+    ("seed-alb", "truth", "vm3-ext"): (True, ["bond.mode_unsuited_for_bridge"], "warn"),
+    ("seed-alb", "dead", "vm1-ext"): (False, ["bond.no_active_slave"], "fail"),
+    ("seed-alb", "dead", "vm1-vm3"): (True, [], None),
+    ("qinq", "truth", "vm1-ext"): (True, [], None),
+    ("qinq", "truth", "vm2-ext"): (False, ["bridge.vlan_not_on_uplink"], "fail"),
+    ("qinq", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
+}
+TRUTH_SCENARIOS = sorted({k[0] for k in TRUTH})
+
+
+def truth_pairs(kernel):
+    """Every (scenario, step, pair) with a ping section in the results."""
+    out = []
+    for scen in TRUTH_SCENARIOS:
+        for ping in sorted((RESULTS / kernel / scen).glob("*/*/ping.txt")):
+            out.append((scen, ping.parent.parent.name, ping.parent.name))
+    return out
+
+
+@kernel_param
+def test_truth_every_planned_pair_ran(kernel):
+    """No pair of the table is missing from the results, none is there that the table
+    does not know (a scenario and its expectations move together)."""
+    assert sorted(truth_pairs(kernel)) == sorted(TRUTH)
+
+
+@kernel_param
+@pytest.mark.parametrize("case", sorted(TRUTH), ids=lambda c: "/".join(c))
+def test_truth_ping_as_planned(kernel, case):
+    """The scenario built what it says: each ping answers, or not, as the table says."""
+    scen, step, pair = case
+    want_ok = TRUTH[case][0]
+    rc = section_rc(kernel, f"{scen}/{step}/{pair}/ping.txt")
+    assert (rc == 0) == want_ok, (RESULTS / kernel / scen / step / pair / "ping.txt").read_text()
+
+
+@kernel_param
+@pytest.mark.parametrize("case", sorted(TRUTH), ids=lambda c: "/".join(c))
+def test_truth_verdict_agrees_with_the_ping(kernel, case):
+    """kvmnet-diag's verdict on the pair agrees with the ping: no `fail` (exit 0 or 2)
+    when it answered, exit 1 when it did not; and the check the table names is there."""
+    scen, step, pair = case
+    ping_ok = section_rc(kernel, f"{scen}/{step}/{pair}/ping.txt") == 0
+    d = RESULTS / kernel / scen / step / pair
+    report = json.loads((d / "diag.json").read_text())
+    rc = section_rc(kernel, f"{scen}/{step}/{pair}/diag.json")
+    summary = [(f["check"], f["severity"], f["subject"]) for f in report["findings"]]
+    said = (report["verdict"], (report.get("path") or {}).get("rendered"), summary)
+    assert report["data_errors"] == [] and report["request_errors"] == [], report
+    assert rc == report["exit_code"]
+    if ping_ok:
+        assert rc in (0, 2), said
+    else:
+        assert rc == 1, said
+    _, checks, severity = TRUTH[case]
+    for c in checks:
+        got = [f for f in report["findings"] if f["check"] == c]
+        assert got and all(f["severity"] == severity for f in got), (c, summary)
+    if (d / "diag.txt").is_file():   # the text report, where the scenario asked for it, agrees
+        assert section_rc(kernel, f"{scen}/{step}/{pair}/diag.txt") == rc
+
+
+@kernel_param
+def test_truth_path_lines_show_the_vlans(kernel):
+    """The text path names the VLAN at each hop, as issue 13 shows it, and goes down to
+    the bond (and its slaves) below the VMs' bridge on the seed's layout."""
+    def path_line(scen, step, pair):
+        return json.loads((RESULTS / kernel / scen / step / pair / "diag.json").read_text())["path"]["rendered"]
+    assert path_line("vlan-aware", "truth", "vm1-vm2") == \
+        "vm1 vnet0 [pvid 10] -- br0 [vlan 10]  X  [vlan 20] br0 -- vnet1 [pvid 20] vm2"
+    text = (RESULTS / kernel / "vlan-aware" / "truth" / "vm1-vm2" / "diag.txt").read_text()
+    assert "vm1 vnet0 [pvid 10] -- br0 [vlan 10]  X  [vlan 20] br0 -- vnet1 [pvid 20] vm2" in text, text
+    assert text.startswith("FAIL  vm1 cannot reach vm2"), text
+    assert path_line("vlan-aware", "truth", "vm1-ext").startswith("vm1 vnet0 [pvid 10] -- br0 [vlan 10] -- bond0 [vlan 10] -- u0+u1")
+    assert path_line("seed-alb", "truth", "vm1-ext").startswith(
+        "vm1 vnet0 -- brvlan-10 -- br1.10 [vlan 10] -- br1 -- bond0")
+    assert "u0+u1" in path_line("seed-alb", "truth", "vm1-ext")
+    assert "bond0 [bond." in path_line("seed-alb", "dead", "vm1-ext")
+
+
+# ---------------------------------------------------------------- the agent's VLAN metrics = iproute2's view
+
+VLAN_VIEW_STEPS = [("vlan-aware", "layout"), ("vlan-filtering-off", "layout"), ("vlan-trunk-many", "layout"),
+                   ("vlan-dev-on-aware-bridge", "layout"), ("vlan-dev-on-aware-bridge", "noself"), ("qinq", "layout")]
+
+
+def ranges_text(spans):
+    """[(first, last)] (sorted, disjoint) -> '1,10,20-30', adjacent spans joined."""
+    joined = []
+    for a, b in sorted(spans):
+        if joined and joined[-1][1] + 1 == a:
+            joined[-1][1] = b
+        else:
+            joined.append([a, b])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in joined)
+
+
+@kernel_param
+@pytest.mark.parametrize("scen,step", VLAN_VIEW_STEPS, ids=lambda x: x)
+def test_vlan_metrics_equal_bridge_vlan_show(kernel, scen, step):
+    """Every VLAN series of the agent equals `bridge -j -d vlan show` of the same moment
+    (read before and after the scrape, and equal), for every port and bridge (self) of
+    every VLAN-aware bridge; kvmnet_bridge_vlan_filtering equals ip -d -j link."""
+    require_real_agent(kernel)
+    before = brvlan(kernel, step, scen, "bridge_vlan.json")
+    after = brvlan(kernel, step, scen, "bridge_vlan_after.json")
+    assert before == after, "the VLANs changed while the agent was scraped"
+    m = metrics_at(kernel, scen, step)
+    links = {l["ifname"]: l for l in json.loads((RESULTS / kernel / scen / step / "ip_link.json").read_text())}
+    bridges = {n: l for n, l in links.items() if l.get("linkinfo", {}).get("info_kind") == "bridge"}
+    assert bridges
+    aware = set()
+    for name, l in bridges.items():
+        f = l["linkinfo"]["info_data"]["vlan_filtering"]
+        assert metric(m, "kvmnet_bridge_vlan_filtering", bridge=name) == f, name
+        if f:
+            aware.add(name)
+    checked = 0
+    for name in aware:
+        members = [name] + [n for n, l in links.items() if l.get("master") == name]
+        for port in members:
+            rows = before.get(port, [])
+            spans = [(a, b) for a, b, _, _ in rows]
+            untagged = [(a, b) for a, b, u, _ in rows if u]
+            pvid = next((a for a, _, _, p in rows if p), 0)
+            assert metric(m, "kvmnet_bridge_port_pvid", bridge=name, port=port) == pvid, port
+            assert metric(m, "kvmnet_bridge_port_vlans", bridge=name, port=port) == sum(b - a + 1 for a, b in spans), port
+            assert metric(m, "kvmnet_bridge_port_vlans_untagged", bridge=name, port=port) == \
+                sum(b - a + 1 for a, b in untagged), port
+            assert metric(m, "kvmnet_bridge_port_vlan_info", bridge=name, port=port,
+                          vlans=ranges_text(spans), untagged=ranges_text(untagged)) == 1, port
+            checked += 1
+        proto = links[name]["linkinfo"]["info_data"].get("vlan_protocol")
+        assert metric(m, "kvmnet_bridge_vlan_protocol_info", bridge=name, protocol=proto) == 1
+    # no series for a port the kernel does not show
+    shown = {l["port"] for n, l, _ in m if n == "kvmnet_bridge_port_pvid"}
+    assert shown == {p for name in aware for p in [name] + [n for n, l in links.items() if l.get("master") == name]}
+    assert checked == len(shown)
+
+
+@kernel_param
+def test_vm_interface_vlan_metric(kernel):
+    """kvmnet_vm_interface_vlan: the PVID of each VM's port on VLAN-aware bridges, the VLAN
+    its libvirt <vlan> asks for where there is one (vlan-filtering-off: asked, not applied)."""
+    require_real_agent(kernel)
+    m = metrics_at(kernel, "vlan-aware", "layout")
+    for vm, tap, vid in (("vm1", "vnet0", 10), ("vm2", "vnet1", 20), ("vm3", "vnet2", 10)):
+        assert metric(m, "kvmnet_vm_interface_vlan", domain=vm, device=tap, source="pvid") == vid
+    m = metrics_at(kernel, "vlan-trunk-many", "layout")
+    assert metric(m, "kvmnet_vm_interface_vlan", domain="vmB", device="vnet1", source="pvid") == 100
+    assert absent(m, "kvmnet_vm_interface_vlan", domain="vmC"), "vmC's port has no PVID"
+    m = metrics_at(kernel, "vlan-filtering-off", "layout")
+    assert metric(m, "kvmnet_vm_interface_vlan", domain="vm1", device="vnet0", source="libvirt") == 10
+    assert metric(m, "kvmnet_vm_interface_vlan", domain="vm2", device="vnet1", source="libvirt") == 20
+    assert absent(m, "kvmnet_vm_interface_vlan", source="pvid")
+
+
+@kernel_param
+def test_vlan_host_reports_agree_with_the_scenarios(kernel):
+    """kvmnet-diag on the whole host: vlan-aware warns that VLAN 20 leaves on no uplink;
+    vlan-trunk-many fails for vmC's port without PVID; vlan-filtering-off fails for both VMs."""
+    def host(scen, step="layout"):
+        return json.loads((RESULTS / kernel / scen / step / "diag-host.json").read_text())
+    r = host("vlan-aware")
+    assert [(f["severity"], f["subject"]) for f in findings(r, "bridge.vlan_not_on_uplink")] == [("warn", "br0 VLAN 20")]
+    r = host("vlan-trunk-many")
+    assert "vnet2" in [f["subject"] for f in findings(r, "bridge.port_no_pvid")]
+    assert "vnet0" not in [f["subject"] for f in findings(r, "bridge.port_no_pvid")]
+    r = host("vlan-filtering-off")
+    assert sorted(f["subject"] for f in findings(r, "bridge.vlan_filtering_off")) == ["vm1 (vnet0)", "vm2 (vnet1)"]
+    assert r["exit_code"] == 1

@@ -40,6 +40,17 @@ public struct Chain: Sendable, Hashable, Codable {
         return out
     }
 
+    /// The devices of the hops from the endpoint up to the first hop of `bridge` (the
+    /// endpoint's alone when the endpoint is that bridge).
+    func devices(upTo bridge: String) -> Set<String> {
+        var out: Set<String> = endpoint.domain.map { [$0] } ?? []
+        for hop in hops {
+            out.formUnion(hop.devices)
+            if hop.name == bridge { break }
+        }
+        return out
+    }
+
     /// Index of the trunk's hop (the bond or NIC), if the chain reaches one.
     var trunkIndex: Int? { hops.firstIndex { $0.kind == .bond || $0.kind == .nic } }
 

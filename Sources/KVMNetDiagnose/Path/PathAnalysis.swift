@@ -46,6 +46,13 @@ public struct PathAnalysis: Sendable, Hashable, Codable {
         case routedByHost = "routed_by_host"
     }
 
-    /// Every device on either chain.
-    public var devices: Set<String> { from.devices.union(to?.devices ?? []) }
+    /// Every device the frames between the ends pass, for matching findings: both chains
+    /// whole, but only up to the bridge when both ends are on one bridge (what lies below
+    /// it, a dead bond under `br1`, does not keep two VMs of `brvlan-10` apart).
+    public var devices: Set<String> {
+        if let to, let shared = from.bridge, shared == to.bridge {
+            return from.devices(upTo: shared).union(to.devices(upTo: shared))
+        }
+        return from.devices.union(to?.devices ?? [])
+    }
 }

@@ -92,7 +92,7 @@ public struct PathTracer: Sendable {
         if isEndpointBridge { chain.bridge = name }
         // The bridge's own hop; none when the endpoint is the bridge itself (its endpoint
         // hop stands for it).
-        var bridgeHop: Hop? = isEndpointBridge && port == nil ? nil : Hop(kind: .bridge, name: name)
+        var bridgeHop: Hop? = port == nil && chain.endpoint.device == name ? nil : Hop(kind: .bridge, name: name)
 
         // VLAN-aware: the VLAN the frame is in inside the bridge.
         var vlan: Int?
@@ -159,7 +159,10 @@ public struct PathTracer: Sendable {
                 frame.append(Tag(id: vlan.id, proto: vlan.proto.flatMap(VLANProtocol.init(rawValue:)) ?? .dot1Q))
                 name = vlan.parent
                 if topology.bridges[name] != nil {
-                    return enter(bridge: name, from: nil, frame: frame, chain: chain, depth: depth + 1, endpoint: false)
+                    // A host device's first bridge (br0.10 on br0) is its segment, as a
+                    // VM's is the bridge of its tap.
+                    return enter(bridge: name, from: nil, frame: frame, chain: chain, depth: depth + 1,
+                                 endpoint: chain.bridge == nil)
                 }
             } else if let bond = topology.bonds[name] {
                 chain.hops.append(Hop(kind: .bond, name: name, vlanID: tagOnHop))

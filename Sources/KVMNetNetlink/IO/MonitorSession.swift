@@ -25,6 +25,13 @@ final class MonitorSession: @unchecked Sendable {
     private var batch: [TopologyChange] = []
     /// Bridge ports whose `AF_BRIDGE` notification asks for a re-read.
     private var portsToRefresh: [Int32] = []
+    /// Each bridge's `vlan_filtering` as last seen in an event (-1: not said), by ifindex.
+    private var bridgeFiltering: [Int32: Int8] = [:]
+    /// Bridges that are new to the session or whose `vlan_filtering` changed: their own
+    /// ("self") VLANs are read with an `AF_BRIDGE` dump, since the kernel sends no
+    /// notification for the default VLAN a bridge gets when it is created (seen in the
+    /// kernel lab: a new VLAN-aware bridge's `self` VLAN 1 reached no event).
+    private var bridgesToRead: Set<Int32> = []
     /// Set by address events: re-read the addresses once the queue is empty.
     private var addressesChanged = false
     private var addressBook = AddressBook()
@@ -100,6 +107,8 @@ final class MonitorSession: @unchecked Sendable {
             let rc = socket.receiveOnce()
             var seen: Set<Int32> = []
             for index in portsToRefresh where seen.insert(index).inserted { batch += fetch(index) }
+            noteBridges(batch)
+            batch += readBridgeVLANs()
             deliver(&batch)
             switch rc {
             case 0, -NLE_INTR:
@@ -136,6 +145,42 @@ final class MonitorSession: @unchecked Sendable {
             m throws(NetlinkDecodeError) in try LinkMessageDecoder.change(from: m)
         }
         return updates ?? []
+    }
+
+    /// Flags the bridges of `changes` that are new or changed `vlan_filtering`; forgets
+    /// removed ones.
+    private func noteBridges(_ changes: [TopologyChange]) {
+        for change in changes {
+            switch change {
+            case .linkUpdated(let u):
+                guard let bridge = u.bridge else { continue }
+                let index = Int32(truncatingIfNeeded: u.link.index)
+                let filtering: Int8 = bridge.vlanFiltering.map { $0 ? 1 : 0 } ?? -1
+                if bridgeFiltering.updateValue(filtering, forKey: index) != filtering { bridgesToRead.insert(index) }
+            case .linkRemoved(let index, _):
+                let i = Int32(truncatingIfNeeded: index)
+                bridgeFiltering[i] = nil
+                bridgesToRead.remove(i)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// The own VLANs of the flagged bridges, from one `AF_BRIDGE` dump; they stay flagged
+    /// (read after the next datagram) when the dump fails.
+    private func readBridgeVLANs() -> [TopologyChange] {
+        guard !bridgesToRead.isEmpty, !shouldStop else { return [] }
+        let wanted = bridgesToRead
+        guard let changes = try? requests.dump(.bridgeVLANs, attempts: 3, onDecodeError: handlers.onDecodeError, decode: {
+            m throws(NetlinkDecodeError) -> TopologyChange? in
+            guard let change = try LinkMessageDecoder.change(from: m),
+                  case let .bridgeVLANsUpdated(index, _, _) = change,
+                  wanted.contains(Int32(truncatingIfNeeded: index)) else { return nil }
+            return change
+        }) else { return [] }
+        bridgesToRead.removeAll()
+        return changes
     }
 
     /// After address events: re-reads all addresses (one dump, the kernel's order) and

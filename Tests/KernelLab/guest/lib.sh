@@ -134,3 +134,100 @@ lab_veth_slave() {
 
 # lab_sleep TENTHS: sleep TENTHS x 0.1 s.
 lab_sleep() { usleep $(($1 * 100000)); }
+
+# ---------------------------------------------------------------- ping-truth scenarios
+# Namespace "VMs" that kvmnet-diag knows as libvirt domains, pings between them, and
+# kvmnet-diag's verdict on the same pair (Tests/KernelLab/test_lab.py asserts that the
+# two agree, for healthy pairs and broken ones).
+
+# lab_domstatus NAME TAP BRIDGE MAC [VLAN_XML]: /run/libvirt/qemu/NAME.xml as libvirt
+# writes it for a running domain, so that kvmnet-diag resolves NAME; VLAN_XML is an
+# interface's <vlan> element (libvirt 9 puts no tag on a Linux bridge: written by hand).
+lab_domstatus() {
+    mkdir -p /run/libvirt/qemu
+    cat > "/run/libvirt/qemu/$1.xml" <<XML
+<domstatus state='running' reason='booted' pid='1'>
+  <domain type='qemu' id='1'>
+    <name>$1</name>
+    <devices>
+      <interface type='bridge'>
+        <mac address='$4'/>
+        <source bridge='$3'/>
+        <target dev='$2'/>
+        <model type='virtio'/>
+        ${5:-}
+      </interface>
+    </devices>
+  </domain>
+</domstatus>
+XML
+}
+
+# lab_vm NS TAP BRIDGE ADDR [VLAN_XML]: netns NS whose eth0 (ADDR/24) is the peer of
+# TAP, a port of BRIDGE; and its domain status file.
+lab_vm() {
+    /sbin/ip netns add "$1" || lab_error "netns $1"
+    /sbin/ip link add "$2" type veth peer name eth0 netns "$1" || lab_error "veth $2"
+    /sbin/ip link set "$2" master "$3" || lab_error "$2 master $3"
+    /sbin/ip link set "$2" up
+    /sbin/ip -n "$1" link set lo up
+    /sbin/ip -n "$1" addr add "$4/24" dev eth0
+    /sbin/ip -n "$1" link set eth0 up
+    lab_domstatus "$1" "$2" "$3" "$(/sbin/ip -n "$1" link show eth0 | awk '/link\/ether/ {print $2}')" "${5:-}"
+}
+
+# lab_ns_host NS IFACE BRIDGE ADDR [NETNS_OF_BRIDGE]: a plain host NS (no domain file) on
+# BRIDGE, e.g. a host behind the switch namespace.
+lab_ns_host() {
+    /sbin/ip netns add "$1" || lab_error "netns $1"
+    _x=${5:+/sbin/ip netns exec $5}
+    if [ -n "${5:-}" ]; then
+        /sbin/ip -n "$5" link add "$2" type veth peer name eth0 netns "$1" || lab_error "veth $2"
+    else
+        /sbin/ip link add "$2" type veth peer name eth0 netns "$1" || lab_error "veth $2"
+    fi
+    $_x /sbin/ip link set "$2" master "$3" || lab_error "$2 master $3"
+    $_x /sbin/ip link set "$2" up
+    /sbin/ip -n "$1" link set lo up
+    /sbin/ip -n "$1" addr add "$4/24" dev eth0
+    /sbin/ip -n "$1" link set eth0 up
+}
+
+# lab_truth NAME NS DEST_IP DIAG_ARGS...: in STEP truth/NAME/: ping.txt (NS pings
+# DEST_IP; its rc is the ground truth) and diag.json (kvmnet-diag diagnose DIAG_ARGS
+# --json: the verdict; its "verdict" and "path" hold what the text report says), and
+# with LAB_TRUTH_TEXT=1 diag.txt, the text report.  LAB_TRUTH_STEP (default truth)
+# names the step.
+lab_truth() {
+    _tn=$1; _tns=$2; _tip=$3; shift 3
+    _ts=${LAB_TRUTH_STEP:-truth}
+    lab_capture "$_ts/$_tn/ping.txt" /sbin/ip netns exec "$_tns" ping -c 3 -W 1 "$_tip"
+    [ -x /bin/kvmnet-diag ] || return 0
+    lab_capture "$_ts/$_tn/diag.json" timeout 120 /bin/kvmnet-diag diagnose "$@" --json --ifcfg-dir /nonexistent
+    if [ "${LAB_TRUTH_TEXT:-0}" = 1 ]; then
+        lab_capture "$_ts/$_tn/diag.txt" timeout 120 /bin/kvmnet-diag diagnose "$@" --ifcfg-dir /nonexistent
+    fi
+    return 0
+}
+
+# lab_vlan_view STEP: the VLANs as iproute2 shows them and the agent's /metrics, with a
+# second `bridge vlan show` after the scrape (the test requires both reads to agree, so
+# that the metrics are compared with one moment), and the bridges' link details.
+lab_vlan_view() {
+    lab_capture "$1/bridge_vlan.json" /sbin/bridge -c -j -d vlan show
+    lab_metrics "$1"
+    lab_capture "$1/bridge_vlan_after.json" /sbin/bridge -c -j -d vlan show
+    lab_capture "$1/ip_link.json" /sbin/ip -d -j link show
+    [ -x /bin/kvmnet-diag ] || return 0
+    lab_capture "$1/diag-host.json" timeout 120 /bin/kvmnet-diag --json --ifcfg-dir /nonexistent
+}
+
+# lab_forwarding PORT...: every PORT is in STP state forwarding.
+lab_forwarding() {
+    for _p in "$@"; do
+        /sbin/ip -d link show "$_p" | grep -q 'state forwarding' || return 1
+    done
+}
+
+# lab_forget_vms: remove the domain status files of lab_vm.
+lab_forget_vms() { rm -rf /run/libvirt/qemu; }

@@ -16,11 +16,20 @@ public enum ExpositionRenderer {
     }
 
     /// The same text as ``render(_:)``, as the UTF-8 bytes an HTTP body carries.
-    public static func renderBytes(_ families: [MetricFamily]) -> [UInt8] {
-        var w = ExpositionWriter(capacity: families.reduce(0) { $0 + 128 + $1.samples.count * 72 })
-        for family in families.sorted(by: { $0.name < $1.name }) where !family.samples.isEmpty {
-            w.write(family)
+    /// `rendered` are families written already (``RenderedFamily``): their bytes go in
+    /// their sorted place among `families`, as if they had been written here.
+    public static func renderBytes(_ families: [MetricFamily], rendered: [RenderedFamily] = []) -> [UInt8] {
+        let ready = rendered.sorted { $0.name < $1.name }
+        var w = ExpositionWriter(capacity: families.reduce(0) { $0 + 128 + $1.samples.count * 72 } + ready.reduce(0) { $0 + $1.bytes.count })
+        var next = 0
+        for family in families.sorted(by: { $0.name < $1.name }) {
+            while next < ready.count && ready[next].name < family.name {
+                w.write(bytes: ready[next].bytes)
+                next += 1
+            }
+            if !family.samples.isEmpty { w.write(family) }
         }
+        for r in ready[next...] { w.write(bytes: r.bytes) }
         return w.bytes
     }
 

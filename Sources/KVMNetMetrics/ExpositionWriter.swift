@@ -68,6 +68,9 @@ struct ExpositionWriter {
 
     mutating func byte(_ b: UInt8) { bytes.append(b) }
 
+    /// Text written already (a ``RenderedFamily``'s).
+    mutating func write(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+
     /// `s` with `\` and newline escaped, and `"` too when `quote` (label values).
     mutating func writeEscaped(_ s: String, quote: Bool) {
         guard Self.needsEscape(s, quote: quote) else { return write(s) }

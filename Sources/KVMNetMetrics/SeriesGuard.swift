@@ -51,14 +51,20 @@ public final class SeriesGuard: Sendable {
         self.onChange = onChange
     }
 
+    /// Whether a family of `series` series is over the cap (and would be cut).
+    public func cuts(_ series: Int) -> Bool { maxSeriesPerFamily > 0 && series > maxSeriesPerFamily }
+
     /// The families with at most ``maxSeriesPerFamily`` series each, plus
     /// `kvmnet_series_dropped_total` for every family that ever went over the cap.
-    public func apply(_ families: [MetricFamily]) -> [MetricFamily] {
+    /// `rendered` are the names and series counts of the families of this scrape that are
+    /// rendered already (``RenderedFamily``), each within the cap (see ``cuts(_:)``): they
+    /// are in the scrape, nothing of them is left out.
+    public func apply(_ families: [MetricFamily], rendered: [(name: String, series: Int)] = []) -> [MetricFamily] {
         var out: [MetricFamily] = []
         out.reserveCapacity(families.count + 1)
         var droppedNow: [String: (series: Int, dropped: Int)] = [:]
         for var family in families {
-            if maxSeriesPerFamily > 0 && family.samples.count > maxSeriesPerFamily {
+            if cuts(family.samples.count) {
                 let total = family.samples.count
                 family.samples = Array(ExpositionRenderer.sortedSamples(family.samples).prefix(maxSeriesPerFamily))
                 droppedNow[family.name, default: (0, 0)].series += total
@@ -66,7 +72,7 @@ public final class SeriesGuard: Sendable {
             }
             out.append(family)
         }
-        let names = Set(families.map(\.name))
+        let names = Set(families.map(\.name) + rendered.map(\.name))
         let (changes, totals): ([Change], [String: UInt64]) = state.withLock { s in
             var changes: [Change] = []
             for (name, d) in droppedNow {
@@ -79,6 +85,7 @@ public final class SeriesGuard: Sendable {
             // Families back under the cap (present in this scrape, nothing left out).
             for (name, last) in s.lastDropped where last > 0 && droppedNow[name] == nil && names.contains(name) {
                 let series = families.filter { $0.name == name }.reduce(0) { $0 + $1.samples.count }
+                    + rendered.filter { $0.name == name }.reduce(0) { $0 + $1.series }
                 changes.append(Change(family: name, series: series, dropped: 0, limit: maxSeriesPerFamily))
                 s.lastDropped[name] = 0
             }

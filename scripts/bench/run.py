@@ -16,6 +16,18 @@ run and on the same host:
 
 It prints a Markdown report (the table of docs/performance.md). Nothing here is asserted in
 unit tests: the numbers depend on the machine.
+
+    sudo python3 scripts/bench/run.py --vlan [--links 1000] [--fdb 100000] [--scrapes 200]
+
+VLAN-aware bridges (issue 13), side by side in one run: both ends of every veth pair on a
+bridge (1,000 ports), first without VLANs, then with `vlan_filtering 1` and the VLANs of
+the render benchmark (va* a 2-4094 trunk, vb* a PVID); a fresh agent for each half. It
+reports scrape p50/p99, the scrape right after a carrier change (a render), RSS, and the
+time of iproute2's `bridge -j vlan show` (the other way to see the VLANs), as ratios. A
+kernel without bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING off: `vlan_filtering 1`
+is "Operation not supported") can only run the first half: the report says so and the
+script exits 3; the render benchmark (scripts/bench/render/run 50 vlan) and the kernel lab
+measure the VLAN-aware case there.
 """
 import argparse
 import ctypes
@@ -170,6 +182,137 @@ def metric_value(body, series):
     return float(body[start:end if end >= 0 else len(body)])
 
 
+def build_host(ns, pairs, nbridges, fdb_count, all_ports=False):
+    """PAIRS veth pairs, va<i> a port of br<i % n>, FDB_COUNT static FDB entries on the va
+    ports. With ALL_PORTS vb<i> is a port too, of br<(i + 1) % n>; IPv6 is turned off first
+    then, so the loops these pairs make between bridges (STP off) carry no frame at all."""
+    if all_ports:
+        sh([IP, "netns", "exec", ns.name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1"])
+    lines = ["link set lo up"]
+    lines += ["link add br%d type bridge" % b for b in range(nbridges)]
+    for i in range(pairs):
+        lines.append("link add va%d type veth peer name vb%d" % (i, i))
+    for i in range(pairs):
+        lines.append("link set va%d master br%d up" % (i, i % nbridges))
+        lines.append("link set vb%d master br%d up" % (i, (i + 1) % nbridges) if all_ports else "link set vb%d up" % i)
+    lines += ["link set br%d up" % b for b in range(nbridges)]
+    ns.ip_batch(lines)
+    per_port = max(1, fdb_count // pairs)
+    fdb = []
+    for i in range(pairs):
+        for j in range(min(per_port, fdb_count - len(fdb))):
+            fdb.append("fdb add 02:%02x:%02x:%02x:%02x:%02x dev va%d master static"
+                       % ((i >> 8) & 0xff, i & 0xff, (j >> 16) & 0xff, (j >> 8) & 0xff, j & 0xff, i))
+    ns.bridge_batch(fdb)
+
+
+def make_vlan_aware(ns, pairs, nbridges):
+    """vlan_filtering 1 on every bridge, then the render benchmark's VLANs: va<i> a 2-4094
+    trunk, vb<i> PVID 10 + i % 50 untagged. Returns an error text when the kernel cannot."""
+    r = subprocess.run([IP, "-n", ns.name, "link", "set", "br0", "type", "bridge", "vlan_filtering", "1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        return r.stderr.decode().strip() or "exit %d" % r.returncode
+    ns.ip_batch(["link set br%d type bridge vlan_filtering 1" % b for b in range(1, nbridges)])
+    lines = []
+    for i in range(pairs):
+        lines += ["vlan del dev va%d vid 1" % i, "vlan add dev va%d vid 2-4094" % i,
+                  "vlan del dev vb%d vid 1" % i, "vlan add dev vb%d vid %d pvid untagged" % (i, 10 + i % 50)]
+    ns.bridge_batch(lines)
+    return None
+
+
+def agent_half(ns, agent_path, port, scrapes, changes, pairs):
+    """A fresh agent on the namespace: scrape p50/p99, the scrape after a carrier change
+    (a render), RSS; the agent is stopped at the end."""
+    agent = ns.spawn([agent_path, "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn",
+                      "--netlink.receive-buffer=%d" % (16 << 20)])
+    try:
+        wait_up(port, agent, "kvmnet-agent")
+        time.sleep(2)
+        lat, size = scrape_latencies(port, scrapes)
+        changed = []
+        for k in range(changes):
+            i = (k * 7) % pairs
+            sh([IP, "link", "set", "vb%d" % i, "down"])
+            time.sleep(0.02)  # the event reaches the agent: the next scrape renders
+            changed += scrape_latencies(port, 1)[0]
+            sh([IP, "link", "set", "vb%d" % i, "up"])
+            time.sleep(0.02)
+        _, body = http_get(port)
+        return {"p50": pct(lat, 50), "p99": pct(lat, 99), "changed50": pct(changed, 50), "changed99": pct(changed, 99),
+                "size": size, "rss": rss_split(child_pid(agent)),
+                "vlan_series": body.count(b"\nkvmnet_bridge_port_vlan_info{")}
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        try:
+            agent.wait(5)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+
+
+def vlan_main(a):
+    """The VLAN-aware comparison (--vlan): see the module's text."""
+    ns = Netns()
+    try:
+        pairs, nbridges = a.links // 2, 10
+        t0 = time.time()
+        build_host(ns, pairs, nbridges, a.fdb, all_ports=True)
+        setup_s = time.time() - t0
+        nlinks = len(sh([IP, "-n", ns.name, "-o", "link"]).stdout.splitlines())
+        enter(ns)
+        port = free_port()
+        plain = agent_half(ns, a.agent, port, a.scrapes, a.events, pairs)
+        error = make_vlan_aware(ns, pairs, nbridges)
+        report = ["Host: %d links (%d veth pairs, both ends on %d bridges: %d ports), %d bridge FDB entries; setup %.1f s; %d cores."
+                  % (nlinks, pairs, nbridges, 2 * pairs, a.fdb, setup_s, os.cpu_count()), ""]
+        row = "| %s | %s | %s | %s |"
+        report += [row % ("measure", "no VLANs", "VLAN-aware", "ratio (VLAN-aware / no VLANs)"), "|---|---|---|---|"]
+
+        def line(name, key, aware, fmt="%.2f"):
+            if aware is None:
+                report.append(row % (name, fmt % plain[key], "not measured", ""))
+            else:
+                report.append(row % (name, fmt % plain[key], fmt % aware[key], "%.2f" % (aware[key] / plain[key])))
+
+        aware = None
+        vlan_show = None
+        if error is None:
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                out = sh([BRIDGE, "-j", "vlan", "show"]).stdout
+                times.append((time.perf_counter() - t) * 1000)
+            vlan_show = (statistics.median(times), out.count(b'"ifname"'))
+            aware = agent_half(ns, a.agent, port, a.scrapes, a.events, pairs)
+        line("scrape p50 (ms)", "p50", aware)
+        line("scrape p99 (ms)", "p99", aware)
+        line("scrape after a carrier change, p50 (ms)", "changed50", aware)
+        line("scrape after a carrier change, p99 (ms)", "changed99", aware)
+        line("response size (bytes)", "size", aware, "%d")
+        line("`kvmnet_bridge_port_vlan_info` series", "vlan_series", aware, "%d")
+        mb = lambda r: r["rss"]["VmRSS"] / 1024.0
+        report.append(row % ("RSS (MB)", mb_split(plain["rss"]), mb_split(aware["rss"]) if aware else "not measured",
+                             "%.2f" % (mb(aware) / mb(plain)) if aware else ""))
+        if vlan_show:
+            report.append("")
+            report.append("`bridge -j vlan show` (%d ports listed): %.1f ms, median of 5; the agent's scrape after a change (p50) %.2f ms: %.0fx"
+                          % (vlan_show[1], vlan_show[0], aware["changed50"], vlan_show[0] / aware["changed50"]))
+        else:
+            report.append("")
+            report.append("VLAN-aware half not measured: this kernel has no bridge VLAN filtering (`vlan_filtering 1`: %s). "
+                          "Measure it in the kernel lab, or on fixture data with scripts/bench/render/run 50 vlan." % error)
+        text = "\n".join(report) + "\n"
+        print(text)
+        if a.out:
+            with open(a.out, "w") as f:
+                f.write(text)
+        return 0 if error is None else 3
+    finally:
+        ns.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--links", type=int, default=1000)
@@ -180,12 +323,15 @@ def main():
     ap.add_argument("--flaps", type=int, default=100)
     ap.add_argument("--agent", default=os.path.join(ROOT, ".build/release/kvmnet-agent"))
     ap.add_argument("--out")
+    ap.add_argument("--vlan", action="store_true", help="VLAN-aware bridges against the same ports without VLANs (issue 13)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: it creates a network namespace")
-    for tool in (a.agent, NODE_EXPORTER):
+    for tool in (a.agent,) if a.vlan else (a.agent, NODE_EXPORTER):
         if not os.path.exists(tool):
             raise SystemExit("missing %s (swift build -c release; scripts/install-deps)" % tool)
+    if a.vlan:
+        sys.exit(vlan_main(a))
 
     ns = Netns()
     procs = []
@@ -193,26 +339,7 @@ def main():
         pairs = a.links // 2
         nbridges = 10
         t0 = time.time()
-        lines = ["link set lo up"]
-        lines += ["link add br%d type bridge" % b for b in range(nbridges)]
-        for i in range(pairs):
-            lines.append("link add va%d type veth peer name vb%d" % (i, i))
-        for i in range(pairs):
-            lines.append("link set va%d master br%d up" % (i, i % nbridges))
-            lines.append("link set vb%d up" % i)
-        lines += ["link set br%d up" % b for b in range(nbridges)]
-        ns.ip_batch(lines)
-        per_port = max(1, a.fdb // pairs)
-        fdb = []
-        n = 0
-        for i in range(pairs):
-            for j in range(per_port):
-                if n >= a.fdb:
-                    break
-                fdb.append("fdb add 02:%02x:%02x:%02x:%02x:%02x dev va%d master static"
-                           % ((i >> 8) & 0xff, i & 0xff, (j >> 16) & 0xff, (j >> 8) & 0xff, j & 0xff, i))
-                n += 1
-        ns.bridge_batch(fdb)
+        build_host(ns, pairs, nbridges, a.fdb)
         setup_s = time.time() - t0
         nlinks = len(sh([IP, "-n", ns.name, "-o", "link"]).stdout.splitlines())
 

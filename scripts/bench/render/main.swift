@@ -11,9 +11,12 @@ func now() -> Double { var ts = timespec(); clock_gettime(CLOCK_MONOTONIC, &ts);
 let nbr = 10, pairs = 500, fdbN = 100_000
 // Layout (second argument): `default` as above (500 bridge ports); `ports` both ends of every
 // veth pair on a bridge (1,000 ports); `vlan` the same 1,000 ports on VLAN-aware bridges,
-// half with a 2-4094 trunk, half with a PVID (issue 13).
+// half with a 2-4094 trunk, half with a PVID (issue 13); `vlanchange` the same, and each
+// change also moves one port to another PVID, so every render makes the VLAN families anew
+// (the worst case: the change before each render is a VLAN change).
 let layout = CommandLine.arguments.dropFirst(2).first ?? "default"
-let allPorts = layout == "ports" || layout == "vlan", vlanAware = layout == "vlan"
+let vlanChanges = layout == "vlanchange"
+let vlanAware = layout == "vlan" || vlanChanges, allPorts = layout == "ports" || vlanAware
 let trunk = BridgeVLANSet(ranges: [.init(first: 2, last: 4094)])
 func access(_ i: Int) -> BridgeVLANSet { let v = 10 + i % 50; return BridgeVLANSet(ranges: [.init(vid: v, untagged: true)], pvid: v) }
 var links: [LinkUpdate] = []
@@ -48,7 +51,12 @@ let iters = Int(CommandLine.arguments.dropFirst().first ?? "50") ?? 50
 for k in 0..<iters {
     var u = links[12 + (k * 7) % (2 * pairs)]
     u.link.operState = k % 2 == 0 ? .down : .up
-    state.apply([.linkUpdated(u)])
+    var changes: [TopologyChange] = [.linkUpdated(u)]
+    if vlanChanges {
+        let i = (k * 13) % pairs
+        changes.append(.bridgeVLANsUpdated(index: portIndex[i] + 1, name: "vb\(i)", vlans: access(i + 1 + k % 2)))
+    }
+    state.apply(changes)
     let t0 = now()
     let snap = state.snapshot()
     let t1 = now()

@@ -57,14 +57,19 @@ import Testing
 }
 
 extension VMInterfaceCollectorTests {
-    /// The family's labels are exactly these four, and `mac` is the only one holding a MAC
-    /// (the documented exception of docs/metrics.md).
+    /// The family's labels are exactly these five, and `mac` is the only one holding a MAC
+    /// (the documented exception of docs/metrics.md); a Proxmox guest's vmid is `vmid`.
     @Test func labelsAreAudited() {
-        let table = VMInterfaceTable([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")])
-        let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0"]))
+        let table = VMInterfaceTable([
+            VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0"),
+            VMInterface(domain: "web1", mac: "bc:24:11:00:00:01", tap: "tap100i0", bridge: "vmbr0", manager: .proxmoxQEMU, vmid: 100),
+        ])
+        let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0", "tap100i0"]))
         #expect(families.map(\.name) == ["kvmnet_vm_interface_info"])
+        let vmids = families.flatMap(\.samples).map { s in s.labels.first { $0.name == "vmid" }?.value }
+        #expect(vmids.sorted { ($0 ?? "") < ($1 ?? "") } == ["", "100"])
         for s in families.flatMap(\.samples) {
-            #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac"])
+            #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac", "vmid"])
             #expect(s.labels.filter { $0.value.split(separator: ":").count == 6 }.map(\.name) == ["mac"])
         }
     }

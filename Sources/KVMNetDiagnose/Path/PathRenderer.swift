@@ -26,8 +26,9 @@ public enum PathRenderer {
         case .same:
             return join(left: from.hops.prefix(1).map { Piece(hop: $0, reversed: false) }, right: [], breakBetween: false)
         case .sameBridge:
-            let left = Array(from.hops.prefix { $0.kind == .endpoint || $0.kind == .bridge })
-            let right = to.hops.prefix { $0.kind == .endpoint }
+            let left = Array(from.hops.prefix { $0.kind.isAccess })
+            // The far end's hops up to, not including, the shared bridge.
+            let right = to.hops.prefix { $0.kind == .endpoint || $0.kind == .veth || ($0.kind == .bridge && $0.name != to.bridge) }
             return join(left: left.map { Piece(hop: $0, reversed: false) },
                         right: right.reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: false)
         case .sameSegment:
@@ -36,7 +37,7 @@ public enum PathRenderer {
                         right: to.hopsAboveTrunk.reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: false)
         case .vlanMismatch where from.bridge != nil && from.bridge == to.bridge:
             // Two ports of one VLAN-aware bridge in different VLANs: the break is inside it.
-            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
+            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind.isAccess } }
             return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
                         right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         case .vlanMismatch:
@@ -47,7 +48,7 @@ public enum PathRenderer {
             return join(left: left, right: Array(right), breakBetween: true)
         case .isolated, .detached, .blocked:
             // The segments end at the bridges: what lies below them does not matter.
-            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
+            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind.isAccess } }
             return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
                         right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         }

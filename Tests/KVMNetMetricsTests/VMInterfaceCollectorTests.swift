@@ -28,11 +28,11 @@ import Testing
             VMInterface(domain: "mv", mac: "52:54:00:00:00:04", tap: "macvtap0", bridge: nil),
         ])
         #expect(render(table, snapshot(taps: ["vnet0", "vnet1", "macvtap0"])) == """
-        # HELP kvmnet_vm_interface_info A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.
+        # HELP kvmnet_vm_interface_info A running VM's interface (libvirt domain or Proxmox VE guest): its tap, the bridge its config names, its MAC and Proxmox vmid; value is always 1.
         # TYPE kvmnet_vm_interface_info gauge
-        kvmnet_vm_interface_info{domain="mv",device="macvtap0",bridge="",mac="52:54:00:00:00:04"} 1
-        kvmnet_vm_interface_info{domain="vm1",device="vnet0",bridge="br0",mac="52:54:00:00:00:01"} 1
-        kvmnet_vm_interface_info{domain="vm2",device="vnet1",bridge="br0",mac="52:54:00:00:00:02"} 1
+        kvmnet_vm_interface_info{domain="mv",device="macvtap0",bridge="",mac="52:54:00:00:00:04",vmid=\"\"} 1
+        kvmnet_vm_interface_info{domain="vm1",device="vnet0",bridge="br0",mac="52:54:00:00:00:01",vmid=\"\"} 1
+        kvmnet_vm_interface_info{domain="vm2",device="vnet1",bridge="br0",mac="52:54:00:00:00:02",vmid=\"\"} 1
 
         """)
     }
@@ -42,7 +42,7 @@ import Testing
         #expect(render(table, snapshot(taps: ["vnet0"])) == "", "no VMs: the family is left out")
         #expect(table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
         #expect(!table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
-        #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\"} 1"))
+        #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\",vmid=\"\"} 1"))
         #expect(render(table, snapshot(taps: [])) == "", "the tap vanished: the series goes with it")
     }
 

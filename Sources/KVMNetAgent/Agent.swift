@@ -45,7 +45,8 @@ public final class Agent: Sendable {
                     "family": "\(change.family)", "series": "\(change.series)", "limit": "\(change.limit)"])
             }
         }
-        self.libvirtDomains = LibvirtDomains(directories: config.paths.libvirtDirectories, state: state, logger: logger)
+        self.libvirtDomains = LibvirtDomains(directories: config.paths.libvirtDirectories, proxmoxRoot: config.paths.proxmoxRoot,
+                                             proxmoxNode: config.paths.proxmoxNode, state: state, logger: logger)
         var renderer = MetricsRenderer.standard(version: config.version, netlink: config.netlink)
         renderer.collectors.append(VMInterfaceCollector(table: libvirtDomains.table))
         self.renderer = renderer

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import KVMNetMetrics
 import KVMNetModel
@@ -12,6 +15,11 @@ import Synchronization
 /// reader and the mapping to the model's ``VMInterface`` that `kvmnet-diag` and
 /// `/diagnose` use (``LibvirtReader``, ``LibvirtVMs``: one rule for the bridge).
 ///
+/// Proxmox VE guests join them (``ProxmoxReader``, ``ProxmoxVMs``: the same rule for the
+/// bridge): the NICs of `<proxmoxRoot>/qemu-server` and `lxc` configs whose tap
+/// (`tap<vmid>i<n>`, `veth<vmid>i<n>`) exists, re-read when such a tap appears or vanishes;
+/// `source="proxmox"` joins the error series once a guest directory was found.
+///
 /// Live mode only (with `--no-netlink` the agent replays trees that are not this host's).
 /// Re-read when a `vnet*` link appears or vanishes, and at the rescan interval. libvirt
 /// creates the tap before it writes the status file, so after a change the read is
@@ -20,6 +28,9 @@ import Synchronization
 /// Files are read on a queue of their own, never on the netlink thread.
 final class LibvirtDomains: Sendable {
     let directories: [String]
+    /// Proxmox VE's root (`/etc/pve`) and this node's name (`nil`: the host name).
+    let proxmoxRoot: String
+    let proxmoxNode: String?
     let table = VMInterfaceTable()
     private let state: HostState
     private let logger: Logger
@@ -31,19 +42,32 @@ final class LibvirtDomains: Sendable {
         /// Bumped by each change; a retry chain of an older generation stops.
         var generation = 0
         var lastErrors: [String] = []
+        var proxmoxRegistered = false
     }
     private let status = Mutex(Status())
 
     static let maxRetryDelay = 8.0
 
-    init(directories: [String], state: HostState, logger: Logger) {
+    init(directories: [String], proxmoxRoot: String = ProxmoxReader.defaultRoot, proxmoxNode: String? = nil,
+         state: HostState, logger: Logger) {
         self.directories = directories
+        self.proxmoxRoot = proxmoxRoot
+        self.proxmoxNode = proxmoxNode
         self.state = state
         self.logger = logger
     }
 
     /// Names libvirt gives the taps it creates (`vnet0`, `vnet1`, ...).
     static func isLibvirtTap(_ name: String) -> Bool { name.hasPrefix("vnet") }
+
+    /// Names Proxmox VE gives guest NICs' host devices (`tap100i0`, `veth101i0`).
+    static func isProxmoxTap(_ name: String) -> Bool {
+        for prefix in ["tap", "veth"] where name.hasPrefix(prefix) {
+            let parts = name.dropFirst(prefix.count).split(separator: "i", omittingEmptySubsequences: false)
+            if parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= "0" && $0 <= "9" } }) { return true }
+        }
+        return false
+    }
 
     /// Starts serving the table: registers the `libvirt` error source and reads once.
     func start() {
@@ -58,9 +82,9 @@ final class LibvirtDomains: Sendable {
             var relevant = false
             for c in changes {
                 switch c {
-                case .linkUpdated(let u) where Self.isLibvirtTap(u.link.name):
+                case .linkUpdated(let u) where Self.isLibvirtTap(u.link.name) || Self.isProxmoxTap(u.link.name):
                     if s.taps.insert(u.link.name).inserted { relevant = true }
-                case .linkRemoved(_, let name) where Self.isLibvirtTap(name):
+                case .linkRemoved(_, let name) where Self.isLibvirtTap(name) || Self.isProxmoxTap(name):
                     if s.taps.remove(name) != nil { relevant = true }
                 default:
                     break
@@ -94,39 +118,54 @@ final class LibvirtDomains: Sendable {
         }
     }
 
-    /// Reads libvirt's state into the table; returns whether every `vnet*` link of the
-    /// topology is mapped.
+    /// Reads libvirt's state and the Proxmox guest configs into the table; returns whether
+    /// every `vnet*` link of the topology is mapped.
     @discardableResult
     func refresh() -> Bool {
         let reading = LibvirtReader.read(directories: directories)
-        recordErrors(reading.errors)
+        let proxmox = ProxmoxReader.read(root: proxmoxRoot, node: proxmoxNode ?? Self.nodeName)
+        if !proxmox.directories.isEmpty, status.withLock({ s in defer { s.proxmoxRegistered = true }; return !s.proxmoxRegistered }) {
+            state.registerSources([.proxmox])
+        }
+        recordErrors(reading.errors.map { ($0, Source.libvirt) } + proxmox.errors.map { ($0, Source.proxmox) })
+        let topology = state.snapshot().topology
         let interfaces = LibvirtVMs.runningInterfaces(domains: reading.domains, networks: reading.networks)
+            + ProxmoxVMs.interfaces(guests: proxmox.guests, exists: { topology.links[$0] != nil },
+                                    vlanAware: { topology.bridges[$0]?.vlanAware })
         if table.replace(interfaces) {
-            logger.debug("libvirt domains re-read", metadata: [
+            logger.debug("VM interfaces re-read", metadata: [
                 "interfaces": "\(interfaces.map { "\($0.domain)/\($0.tap ?? "")" }.joined(separator: " "))",
             ])
         }
-        let taps = Set(state.snapshot().topology.links.keys.filter(Self.isLibvirtTap))
+        let taps = Set(topology.links.keys.filter { Self.isLibvirtTap($0) || Self.isProxmoxTap($0) })
         status.withLock { $0.taps = taps }
         let mapped = Set(interfaces.compactMap(\.tap))
-        return taps.isSubset(of: mapped)
+        return taps.filter(Self.isLibvirtTap).allSatisfy(mapped.contains)
+    }
+
+    /// The host name up to its first dot: Proxmox's node name.
+    static var nodeName: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.split(separator: ".").first.map(String.init)
     }
 
     /// Counts and logs read errors. A denied read is not counted: libvirt's status
     /// files are root's (0600) and the packaged agent runs unprivileged, so it would count
     /// them at every rescan (and fire the source-errors alert) for a limit of its setup,
     /// documented in docs/metrics.md; it is logged like the others.
-    private func recordErrors(_ errors: [SourceError]) {
-        for e in errors where e.kind != .permission { state.recordSourceError(.libvirt) }
-        let messages = errors.map { "\($0.path): \($0.message)" }
+    private func recordErrors(_ errors: [(SourceError, Source)]) {
+        for (e, source) in errors where e.kind != .permission { state.recordSourceError(source) }
+        let messages = errors.map { "\($0.0.path): \($0.0.message)" }
         let changed = status.withLock { s in
             defer { s.lastErrors = messages }
             return s.lastErrors != messages
         }
-        for e in errors {
+        for (e, source) in errors {
             // Logged as a warning once; the same errors again (every rescan) only at debug.
-            var metadata: Logger.Metadata = ["source": "libvirt", "path": "\(e.path)", "error": "\(e.message)"]
-            if e.kind == .permission { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600)" }
+            var metadata: Logger.Metadata = ["source": "\(source)", "path": "\(e.path)", "error": "\(e.message)"]
+            if e.kind == .permission { metadata["hint"] = "kvmnet_vm_interface_info needs root (libvirt's files are 0600, Proxmox's 0640 root:www-data)" }
             if changed { logger.warning("source error", metadata: metadata) } else { logger.debug("source error", metadata: metadata) }
         }
     }

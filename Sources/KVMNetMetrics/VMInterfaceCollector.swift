@@ -24,9 +24,11 @@ public final class VMInterfaceTable: Sendable {
     }
 }
 
-/// `kvmnet_vm_interface_info{domain,device,bridge,mac}`: which tap belongs to which VM;
-/// `kvmnet_vm_interface_vlan{domain,device,source}`: the VLAN it is in, and the one its
-/// configuration asks for (at most three series per interface, whatever the trunks).
+/// `kvmnet_vm_interface_info{domain,device,bridge,mac,vmid}`: which tap belongs to which
+/// VM (a libvirt domain, or a Proxmox VE guest: `domain` its name, `vmid` its id; empty
+/// for libvirt); `kvmnet_vm_interface_vlan{domain,device,source}`: the VLAN it is in, and
+/// the one its configuration asks for (at most three series per interface, whatever the
+/// trunks).
 ///
 /// Only interfaces whose tap exists in the snapshot's topology are shown, so a VM's
 /// series come and go with its tap even before libvirt's state is read again.
@@ -41,7 +43,7 @@ public struct VMInterfaceCollector: Collector {
     public func collect(_ snapshot: StateSnapshot) -> [MetricFamily] {
         var info = MetricFamily(
             name: "kvmnet_vm_interface_info",
-            help: "A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.",
+            help: "A running VM's interface (libvirt domain or Proxmox VE guest): its tap, the bridge its config names, its MAC and Proxmox vmid; value is always 1.",
             type: .gauge)
         var vlan = MetricFamily(
             name: "kvmnet_vm_interface_vlan",
@@ -52,13 +54,13 @@ public struct VMInterfaceCollector: Collector {
             guard let tap = i.tap, snapshot.topology.links[tap] != nil else { continue }
             // A tap belongs to one domain; a stale double (a status file not yet rewritten) shows once.
             guard seen.insert(tap).inserted else { continue }
-            info.add([("domain", i.domain), ("device", tap), ("bridge", i.bridge ?? ""), ("mac", i.mac ?? "")], 1)
+            info.add([("domain", i.domain), ("device", tap), ("bridge", i.bridge ?? ""), ("mac", i.mac ?? ""), ("vmid", i.vmid.map(String.init) ?? "")], 1)
             let id = [("domain", i.domain), ("device", tap)]
             if let access = snapshot.topology.accessVLAN(ofPort: tap) {
                 vlan.add(id + [("source", access.source.rawValue)], access.id)
             }
             if let asked = i.vlan.flatMap(Self.requestedAccessVLAN) {
-                vlan.add(id + [("source", "libvirt")], asked)
+                vlan.add(id + [("source", (i.manager ?? .libvirt) == .libvirt ? "libvirt" : "proxmox")], asked)
             }
         }
         return [info, vlan]

@@ -14,6 +14,8 @@ public enum Source: String, Sendable, Hashable, Codable, CaseIterable, CustomStr
     case procfsVLAN = "procfs_vlan"
     /// libvirt's domain and network XML.
     case libvirt
+    /// Proxmox VE's guest configs (`/etc/pve/qemu-server/*.conf`, `/etc/pve/lxc/*.conf`).
+    case proxmox
     /// ifcfg files (RHEL-style network scripts).
     case ifcfg
     /// `/proc/sys/net/...`.

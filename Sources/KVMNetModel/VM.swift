@@ -2,10 +2,12 @@
 /// the tap on the host, the bridge it belongs on and the VLANs it asks for.
 ///
 /// The agent serves these as `kvmnet_vm_interface_info`; the diagnosis checks the taps of
-/// the topology against them. A source (libvirt's XML: KVMNetSources' `LibvirtVMs`)
-/// builds them, resolving the bridge with ``intendedBridge(_:networkBridge:)``.
+/// the topology against them. A source (libvirt's XML: KVMNetSources' `LibvirtVMs`;
+/// Proxmox VE's guest configs: `ProxmoxVMs`) builds them, resolving the bridge with
+/// ``intendedBridge(_:networkBridge:)``.
 public struct VMInterface: Sendable, Hashable, Codable {
-    /// The domain (VM) name.
+    /// The domain (VM) name; for a Proxmox guest its `name:` (`hostname:` of a
+    /// container), or its vmid when it has none.
     public var domain: String
     /// The guest's MAC address, lower-case.
     public var mac: String?
@@ -17,14 +19,20 @@ public struct VMInterface: Sendable, Hashable, Codable {
     public var bridge: String?
     /// The VLANs the interface asks for; `nil` when its configuration asks for none.
     public var vlan: VMVLANRequest?
+    /// Which manager configures the VM; `nil` (older values) means libvirt.
+    public var manager: VMManager?
+    /// The Proxmox VE guest id (`100` of `tap100i0`); `nil` for libvirt domains.
+    public var vmid: Int?
 
     public init(domain: String, mac: String? = nil, tap: String? = nil, bridge: String? = nil,
-                vlan: VMVLANRequest? = nil) {
+                vlan: VMVLANRequest? = nil, manager: VMManager? = nil, vmid: Int? = nil) {
         self.domain = domain
         self.mac = mac
         self.tap = tap
         self.bridge = bridge
         self.vlan = vlan
+        self.manager = manager
+        self.vmid = vmid
     }
 
     /// The bridge a VM interface belongs on: the one rule for the agent
@@ -40,14 +48,28 @@ public struct VMInterface: Sendable, Hashable, Codable {
     ///    the network is unknown (its file was not read, or it names no bridge) does the
     ///    `<source bridge>` of a running domain's status file stand in: it records the
     ///    bridge libvirt used when it started the domain.
-    /// 3. Any other attachment: no bridge.
-    /// - Parameter networkBridge: the bridge of a network, by name, as its definition says.
-    public static func intendedBridge(_ attachment: VMAttachment, networkBridge: (String) -> String?) -> String? {
+    /// 3. A Proxmox VE NIC (`net0: ...,bridge=vmbr0,tag=10`): its `bridge=`, unless it has a
+    ///    `tag=` and that bridge is not VLAN-aware: then Proxmox (`tap_plug` /
+    ///    `activate_bridge_vlan` in pve-common's `PVE/Network.pm`) puts it on the bridge
+    ///    `<bridge>v<tag>` that it builds over `<uplink>.<tag>`. With `firewall=1` this is
+    ///    the bridge of the NIC's `fwpr<vmid>p<n>` veth; the tap itself sits on the NIC's
+    ///    own `fwbr<vmid>i<n>` in between. When the bridge's VLAN awareness is unknown,
+    ///    `bridge=` is taken as it is.
+    /// 4. Any other attachment: no bridge.
+    /// - Parameters:
+    ///   - networkBridge: the bridge of a network, by name, as its definition says.
+    ///   - vlanAware: whether a bridge, by name, filters VLANs (`nil`: unknown, absent).
+    public static func intendedBridge(_ attachment: VMAttachment, networkBridge: (String) -> String?,
+                                      vlanAware: (String) -> Bool? = { _ in nil }) -> String? {
         switch attachment {
         case .bridge(let bridge):
             return bridge
         case .network(let network, let statusBridge):
             return network.flatMap(networkBridge) ?? statusBridge
+        case .proxmox(let bridge, let tag):
+            guard let bridge else { return nil }
+            if let tag, vlanAware(bridge) == false { return "\(bridge)v\(tag)" }
+            return bridge
         case .none:
             return nil
         }
@@ -64,8 +86,21 @@ public enum VMAttachment: Sendable, Hashable {
     /// `<source network>` names and the `<source bridge>` that a running domain's status
     /// file (`/run/libvirt/qemu/<domain>.xml`) adds.
     case network(String?, statusBridge: String?)
+    /// A Proxmox VE NIC (`netN:` of a VM or container config), with its `bridge=` and
+    /// `tag=`; `bridge == nil`: user-mode networking (a VM NIC without `bridge=`).
+    case proxmox(bridge: String?, tag: Int?)
     /// Onto no host bridge: macvtap (`direct`), user-mode networking, `ethernet`, ...
     case none
+}
+
+/// Which manager configures a VM: the `manager` of ``VMInterface``.
+public enum VMManager: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A libvirt domain.
+    case libvirt
+    /// A Proxmox VE virtual machine (`/etc/pve/qemu-server/<vmid>.conf`).
+    case proxmoxQEMU = "proxmox_qemu"
+    /// A Proxmox VE container (`/etc/pve/lxc/<vmid>.conf`).
+    case proxmoxLXC = "proxmox_lxc"
 }
 
 /// The VLANs a VM interface asks for: libvirt's `<vlan>` element of an `<interface>`.

@@ -44,6 +44,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("netlink.receive-buffer"), help: "Receive buffer of the netlink event socket, in bytes; a burst larger than it makes the agent re-read the kernel's state.")
     var netlinkReceiveBuffer: Int = 4 << 20
 
+    @Option(name: .customLong("proxmox-dir"), help: "Proxmox VE's root, for kvmnet_vm_interface_info and /diagnose: guest configs under <dir>/qemu-server and <dir>/lxc. Default: /etc/pve.")
+    var proxmoxRoot: String?
+
     @Option(name: .customLong("libvirt-dir"), help: "Directory of libvirt XML, for kvmnet_vm_interface_info and /diagnose (repeatable). Default: /run/libvirt/qemu (running domains), /etc/libvirt/qemu (defined), /run/libvirt/network, /etc/libvirt/qemu/networks.")
     var libvirtDirs: [String] = []
 
@@ -83,6 +86,7 @@ struct AgentCommand: AsyncParsableCommand {
         config.maxSeriesPerFamily = maxSeriesPerFamily
         config.netlinkReceiveBufferSize = netlinkReceiveBuffer
         if !libvirtDirs.isEmpty { config.paths.libvirtDirectories = libvirtDirs }
+        if let proxmoxRoot { config.paths.proxmoxRoot = proxmoxRoot }
         config.paths.ifcfgDirectory = ifcfgDir
         let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"), diagnose: DiagnoseEndpoint.respond)
         try await agent.run()

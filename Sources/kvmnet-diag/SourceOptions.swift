@@ -22,12 +22,17 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("ifcfg-dir"), help: ArgumentHelp("Directory of ifcfg-* files.", valueName: "dir"))
     var ifcfgDirectory: String?
 
+    @Option(name: .customLong("proxmox-dir"), help: ArgumentHelp(
+        "Proxmox VE's root: guest configs under <dir>/qemu-server and <dir>/lxc (and <dir>/nodes/<this host>/...). Default: /etc/pve.",
+        valueName: "dir"))
+    var proxmoxRoot: String?
+
     @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
     var noFirewall = false
 
     /// Whether any source option was given (they make no sense with --from).
     var anyGiven: Bool {
-        procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || noFirewall
+        procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || proxmoxRoot != nil || noFirewall
     }
 
     /// The given paths, the defaults for the others.
@@ -37,6 +42,7 @@ struct SourceOptions: ParsableArguments {
         if let sysfs { paths.sysfsRoot = sysfs }
         if !libvirtDirectories.isEmpty { paths.libvirtDirectories = libvirtDirectories }
         if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
+        if let proxmoxRoot { paths.proxmoxRoot = proxmoxRoot }
         return paths
     }
 

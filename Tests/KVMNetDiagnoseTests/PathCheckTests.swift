@@ -128,6 +128,6 @@ import Testing
         #expect(report.status == .usageError)
         #expect(report.exitCode == 64)
         #expect(report.requestErrors.map(\.query) == ["vm9"])
-        #expect(report.verdict.hasPrefix("cannot diagnose: 'vm9' is not a libvirt domain, interface, MAC or IP address known on this host"))
+        #expect(report.verdict.hasPrefix("cannot diagnose: 'vm9' is not a libvirt domain, Proxmox guest, interface, MAC or IP address known on this host"))
     }
 }

@@ -27,7 +27,7 @@ import Testing
     /// comes in.
     static let sources = [
         "--no-netlink", "--path.procfs=\(fixture)/proc", "--path.sysfs=\(fixture)/sys",
-        "--libvirt-dir=\(fixture)/libvirt", "--ifcfg-dir=\(fixture)/ifcfg",
+        "--libvirt-dir=\(fixture)/libvirt", "--ifcfg-dir=\(fixture)/ifcfg", "--proxmox-dir=\(fixture)/pve",
     ]
 
     struct Invocation: CustomTestStringConvertible, Sendable {

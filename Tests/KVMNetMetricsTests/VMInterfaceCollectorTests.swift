@@ -28,11 +28,11 @@ import Testing
             VMInterface(domain: "mv", mac: "52:54:00:00:00:04", tap: "macvtap0", bridge: nil),
         ])
         #expect(render(table, snapshot(taps: ["vnet0", "vnet1", "macvtap0"])) == """
-        # HELP kvmnet_vm_interface_info A running libvirt domain's interface: its tap, the bridge its XML names and its MAC; value is always 1.
+        # HELP kvmnet_vm_interface_info A running VM's interface (libvirt domain or Proxmox VE guest): its tap, the bridge its config names, its MAC and Proxmox vmid; value is always 1.
         # TYPE kvmnet_vm_interface_info gauge
-        kvmnet_vm_interface_info{domain="mv",device="macvtap0",bridge="",mac="52:54:00:00:00:04"} 1
-        kvmnet_vm_interface_info{domain="vm1",device="vnet0",bridge="br0",mac="52:54:00:00:00:01"} 1
-        kvmnet_vm_interface_info{domain="vm2",device="vnet1",bridge="br0",mac="52:54:00:00:00:02"} 1
+        kvmnet_vm_interface_info{domain="mv",device="macvtap0",bridge="",mac="52:54:00:00:00:04",vmid=\"\"} 1
+        kvmnet_vm_interface_info{domain="vm1",device="vnet0",bridge="br0",mac="52:54:00:00:00:01",vmid=\"\"} 1
+        kvmnet_vm_interface_info{domain="vm2",device="vnet1",bridge="br0",mac="52:54:00:00:00:02",vmid=\"\"} 1
 
         """)
     }
@@ -42,7 +42,7 @@ import Testing
         #expect(render(table, snapshot(taps: ["vnet0"])) == "", "no VMs: the family is left out")
         #expect(table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
         #expect(!table.replace([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")]))
-        #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\"} 1"))
+        #expect(render(table, snapshot(taps: ["vnet0"])).contains("kvmnet_vm_interface_info{domain=\"vm1\",device=\"vnet0\",bridge=\"br0\",mac=\"52:54:00:00:00:01\",vmid=\"\"} 1"))
         #expect(render(table, snapshot(taps: [])) == "", "the tap vanished: the series goes with it")
     }
 
@@ -57,14 +57,19 @@ import Testing
 }
 
 extension VMInterfaceCollectorTests {
-    /// The family's labels are exactly these four, and `mac` is the only one holding a MAC
-    /// (the documented exception of docs/metrics.md).
+    /// The family's labels are exactly these five, and `mac` is the only one holding a MAC
+    /// (the documented exception of docs/metrics.md); a Proxmox guest's vmid is `vmid`.
     @Test func labelsAreAudited() {
-        let table = VMInterfaceTable([VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0")])
-        let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0"]))
+        let table = VMInterfaceTable([
+            VMInterface(domain: "vm1", mac: "52:54:00:00:00:01", tap: "vnet0", bridge: "br0"),
+            VMInterface(domain: "web1", mac: "bc:24:11:00:00:01", tap: "tap100i0", bridge: "vmbr0", manager: .proxmoxQEMU, vmid: 100),
+        ])
+        let families = VMInterfaceCollector(table: table).collect(snapshot(taps: ["vnet0", "tap100i0"]))
         #expect(families.map(\.name) == ["kvmnet_vm_interface_info", "kvmnet_vm_interface_vlan"])
+        let vmids = families[0].samples.map { s in s.labels.first { $0.name == "vmid" }?.value }
+        #expect(vmids.sorted { ($0 ?? "") < ($1 ?? "") } == ["", "100"])
         for s in families[0].samples {
-            #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac"])
+            #expect(s.labels.map(\.name) == ["domain", "device", "bridge", "mac", "vmid"])
             #expect(s.labels.filter { $0.value.split(separator: ":").count == 6 }.map(\.name) == ["mac"])
         }
     }

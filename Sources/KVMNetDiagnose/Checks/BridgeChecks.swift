@@ -39,6 +39,9 @@ enum BridgeChecks {
     ) { ctx in
         .ran(ctx.sortedBridges.compactMap { bridge in
             guard !bridge.ports.contains(where: { ctx.isUplink($0.name) }) else { return nil }
+            // A Proxmox firewall bridge (fwbr100i0) leads on through its veth to the NIC's
+            // bridge: that bridge's uplink is its way out.
+            guard !bridge.ports.contains(where: { HostTopology.vethCrossing(ctx.topology, from: $0.name)?.bridge != nil }) else { return nil }
             let routed = ctx.topology.links[bridge.name]?.addresses.contains { IPv4Interface($0) != nil } ?? false
             guard !routed else { return nil }
             let ports = bridge.ports.map(\.name).sorted()

@@ -1,6 +1,6 @@
 /// The families checks come in; one source file each.
 public enum CheckFamily: String, Sendable, Hashable, Codable, CaseIterable {
-    case path, bond, vlan, bridge, vm, host, config, firewall
+    case path, bond, vlan, bridge, vm, proxmox, host, config, firewall
 }
 
 /// Which kind of diagnosis a check takes part in.
@@ -55,7 +55,7 @@ public struct Check: Sendable {
 public enum CheckCatalog {
     public static let all: [Check] =
         PathChecks.all + BondChecks.all + VLANChecks.all + BridgeChecks.all + BridgeVLANChecks.all
-        + VMChecks.all + HostChecks.all + ConfigChecks.all + FirewallChecks.all
+        + VMChecks.all + ProxmoxChecks.all + HostChecks.all + ConfigChecks.all + FirewallChecks.all
 
     public static func check(id: String) -> Check? { all.first { $0.id == id } }
 }

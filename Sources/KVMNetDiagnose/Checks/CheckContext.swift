@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// What a check sees: the snapshot, the request's mode, the traced path (path and
 /// external modes), thresholds, and a builder for evidence that cites sources.
@@ -62,8 +63,21 @@ enum HostTopology {
     /// Kinds that lead off the host when they are bridge ports.
     static func isUplinkKind(_ kind: LinkKind) -> Bool { kind.leadsOffHost }
 
-    /// Tap names libvirt's running domains use.
+    /// Tap names libvirt's running domains use, and the taps of Proxmox guests' NICs.
     static func vmTargetDevices(_ facts: HostFacts) -> Set<String> {
         Set(facts.runningDomains.flatMap { $0.interfaces.compactMap(\.targetDevice) })
+            .union(facts.proxmoxGuests.flatMap { guest in guest.nics.map { guest.devices($0).tap } })
+    }
+
+    /// Where a frame leaving a bridge through `port` comes out when the port is one end
+    /// of a Proxmox VE firewall veth pair (`fwln100i0` on `fwbr100i0`, whose peer
+    /// `fwpr100p0` is a port of the NIC's bridge): the peer and its bridge. The model keeps
+    /// no veth peers, so the pair is told by Proxmox's fixed names (pve-common's
+    /// `$compute_fwbr_names`); both ends must exist. Only outwards: from `fwln*`, never
+    /// back from `fwpr*` into the firewall bridge.
+    static func vethCrossing(_ topology: Topology, from port: String) -> (peer: String, bridge: String?)? {
+        guard port.hasPrefix("fwln"), topology.links[port] != nil, let peer = ProxmoxDevices.firewallVethPeer(of: port),
+              topology.links[peer] != nil else { return nil }
+        return (peer, topology.bridge(containing: peer)?.name)
     }
 }

@@ -158,7 +158,7 @@ enum PathChecks {
         var mtus: [(String, Int)] = []
         let sameBridge = path.relation == .sameBridge || path.relation == .same
         for chain in chains {
-            let hops = sameBridge ? chain.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } : chain.hops
+            let hops = sameBridge ? chain.hops.filter { $0.kind.isAccess } : chain.hops
             for hop in hops where hop.kind != .host {
                 for device in hop.devices where !seen.contains(device) {
                     seen.insert(device)

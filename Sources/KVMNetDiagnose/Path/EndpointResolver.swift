@@ -1,9 +1,9 @@
 import KVMNetModel
 import KVMNetSources
 
-/// Turns what the user typed into endpoints: a libvirt domain name, an interface name,
-/// a MAC address or an IP address, tried in that order. A domain with several
-/// interfaces gives several candidate endpoints.
+/// Turns what the user typed into endpoints: a libvirt domain name, a Proxmox VE guest's
+/// name or vmid, an interface name, a MAC address or an IP address, tried in that order.
+/// A domain (guest) with several interfaces gives several candidate endpoints.
 public struct EndpointResolver: Sendable {
     let snapshot: DiagSnapshot
 
@@ -14,6 +14,7 @@ public struct EndpointResolver: Sendable {
 
     public func resolve(_ query: String) -> Result<[Endpoint], ResolveError> {
         if let domain = facts.domain(named: query) { return resolve(domain: domain, query: query) }
+        if let guest = facts.proxmoxGuest(matching: query) { return resolve(guest: guest, query: query) }
         if topology.links[query] != nil || topology.bridges[query] != nil {
             return .success([endpoint(device: query, query: query)])
         }
@@ -22,12 +23,40 @@ public struct EndpointResolver: Sendable {
             return resolve(ip: query, query: query)
         }
         return .failure(ResolveError(query: query, message:
-            "'\(query)' is not a libvirt domain, interface, MAC or IP address known on this host\(knownNamesHint)"))
+            "'\(query)' is not a libvirt domain, Proxmox guest, interface, MAC or IP address known on this host\(knownNamesHint)"))
     }
 
     private var knownNamesHint: String {
         let names = facts.domains.map(\.name).sorted()
-        return names.isEmpty ? "" : " (domains: \(names.joined(separator: ", ")))"
+        var parts: [String] = []
+        if !names.isEmpty { parts.append("domains: \(names.joined(separator: ", "))") }
+        if !facts.proxmoxGuests.isEmpty {
+            let list = facts.proxmoxGuests.map { g in g.name.map { "\($0) (\(g.vmid))" } ?? String(g.vmid) }
+            parts.append("Proxmox guests: \(list.joined(separator: ", "))")
+        }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"
+    }
+
+    /// A Proxmox guest's NICs whose tap exists (a guest that runs has them all).
+    private func resolve(guest: ProxmoxGuest, query: String) -> Result<[Endpoint], ResolveError> {
+        let endpoints = guest.nics.compactMap { nic -> Endpoint? in
+            let tap = guest.devices(nic).tap
+            guard topology.links[tap] != nil else { return nil }
+            return proxmoxEndpoint(guest, nic, query: query)
+        }
+        guard !endpoints.isEmpty else {
+            let start = guest.kind == .qemu ? "qm start \(guest.vmid)" : "pct start \(guest.vmid)"
+            let message = guest.nics.isEmpty
+                ? "Proxmox guest \(guest.displayName) (\(guest.vmid)) has no network device in \(guest.file)"
+                : "Proxmox guest \(guest.displayName) (\(guest.vmid)) has no tap on this host (\(guest.devices(guest.nics[0]).tap) is absent): it is not running here (\(start))"
+            return .failure(ResolveError(query: query, message: message))
+        }
+        return .success(endpoints)
+    }
+
+    private func proxmoxEndpoint(_ guest: ProxmoxGuest, _ nic: ProxmoxNIC, query: String, addresses: [String]? = nil) -> Endpoint {
+        Endpoint(query: query, domain: guest.displayName, device: guest.devices(nic).tap, mac: nic.mac,
+                 addresses: addresses ?? nic.addresses, expectedBridge: expectedBridge(of: nic))
     }
 
     private func resolve(domain: LibvirtDomain, query: String) -> Result<[Endpoint], ResolveError> {
@@ -55,6 +84,11 @@ public struct EndpointResolver: Sendable {
                 }
             }
         }
+        for guest in facts.proxmoxGuests {
+            for nic in guest.nics where nic.mac.map(MACText.normalize) == mac && topology.links[guest.devices(nic).tap] != nil {
+                return .success([proxmoxEndpoint(guest, nic, query: query)])
+            }
+        }
         if let link = topology.sortedLinks.first(where: { $0.address.map(MACText.normalize) == mac }) {
             return .success([endpoint(device: link.name, query: query)])
         }
@@ -79,13 +113,20 @@ public struct EndpointResolver: Sendable {
                 }
             }
         }
+        for guest in facts.proxmoxGuests {
+            for nic in guest.nics where topology.links[guest.devices(nic).tap] != nil {
+                if let match = nic.addresses.first(where: { $0.split(separator: "/").first.map(String.init) == bare }) {
+                    return .success([proxmoxEndpoint(guest, nic, query: query, addresses: [match])])
+                }
+            }
+        }
         if let neighbour = facts.neighbours.first(where: { $0.address == bare }),
            case .success(var endpoints) = resolve(mac: neighbour.mac, query: query) {
             for i in endpoints.indices where endpoints[i].addresses.isEmpty { endpoints[i].addresses = [ip] }
             return .success(endpoints)
         }
         return .failure(ResolveError(query: query, message:
-            "no host device, libvirt interface or ARP entry has address \(bare); give the VM's domain name or MAC instead"))
+            "no host device, libvirt or Proxmox interface or ARP entry has address \(bare); give the VM's domain name or MAC instead"))
     }
 
     /// An endpoint for a host device, naming the domain when the device is a VM's tap.
@@ -96,6 +137,7 @@ public struct EndpointResolver: Sendable {
                                 addresses: iface.addresses, expectedBridge: expectedBridge(of: iface))
             }
         }
+        if let (guest, nic) = facts.proxmoxNIC(tap: device) { return proxmoxEndpoint(guest, nic, query: query) }
         return Endpoint(query: query, device: device, mac: topology.links[device]?.address,
                         addresses: topology.links[device]?.addresses ?? [])
     }
@@ -104,5 +146,11 @@ public struct EndpointResolver: Sendable {
     /// (``VMInterface/intendedBridge(_:networkBridge:)``), as the agent applies it.
     func expectedBridge(of iface: LibvirtInterface) -> String? {
         LibvirtVMs.bridge(of: iface, networks: facts.networks)
+    }
+
+    /// The bridge a Proxmox NIC belongs on: the same rule, with the running bridges' VLAN
+    /// awareness (a tagged NIC on a bridge that is not VLAN-aware goes on `<bridge>v<tag>`).
+    func expectedBridge(of nic: ProxmoxNIC) -> String? {
+        ProxmoxVMs.bridge(of: nic) { topology.bridges[$0]?.vlanAware }
     }
 }

@@ -12,6 +12,14 @@ public enum HopKind: String, Sendable, Hashable, Codable {
     case nic
     /// The host routing (a bridge without uplink whose traffic the host routes or NATs).
     case host
+    /// A veth pair from one bridge to another, as one hop: Proxmox VE's firewall pair
+    /// `fwln100i0` (on `fwbr100i0`) = `fwpr100p0` (on the NIC's bridge); `devices` holds
+    /// both ends, `name` the first.
+    case veth
+
+    /// Whether the hop is on the guest's side of its bridge, or that bridge: the endpoint,
+    /// bridges and veth crossings (not VLAN devices, bonds, NICs below).
+    public var isAccess: Bool { self == .endpoint || self == .bridge || self == .veth }
 }
 
 /// One hop of a traced path.
@@ -25,7 +33,8 @@ public struct Hop: Sendable, Hashable, Codable {
     /// VLAN the frame is in there; for the port a VLAN-aware bridge sends it out of
     /// tagged, the tag it leaves with.
     public var vlanID: Int?
-    /// For an endpoint on a VLAN-aware bridge: its port's PVID (`0`: the port has none).
+    /// For an endpoint on a VLAN-aware bridge: its port's PVID (`0`: the port has none);
+    /// for a veth hop, the PVID of its far end's port.
     public var pvid: Int?
     /// Devices this hop stands for (a slaves hop stands for every slave).
     public var devices: [String]
@@ -64,6 +73,9 @@ public struct Hop: Sendable, Hashable, Codable {
             text = devices.joined(separator: "+")
         case .host:
             text = "(host routing)"
+        case .veth:
+            text = (reversed ? devices.reversed() : devices).joined(separator: "=")
+            if let pvid { text += " [pvid \(pvid == 0 ? "none" : String(pvid))]" }
         case .bridge, .bond, .nic:
             text = vlanID.map { reversed ? "[vlan \($0)] \(name)" : "\(name) [vlan \($0)]" } ?? name
         }

@@ -48,7 +48,7 @@ public enum PathRenderer {
             return join(left: left, right: Array(right), breakBetween: true)
         case .isolated, .detached, .blocked:
             // The segments end at the bridges: what lies below them does not matter.
-            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind == .endpoint || $0.kind == .bridge } }
+            let upToBridge: (Chain) -> [Hop] = { $0.hops.filter { $0.kind.isAccess } }
             return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
                         right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         }

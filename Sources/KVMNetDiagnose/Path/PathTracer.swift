@@ -57,6 +57,24 @@ public struct PathTracer: Sendable {
                 return chain
             }
         }
+        if let bridge = topology.bridge(containing: device), !context.isUplink(device),
+           let link = bridge.ports.map(\.name).sorted().first(where: { HostTopology.vethCrossing(topology, from: $0) != nil }),
+           let crossing = HostTopology.vethCrossing(topology, from: link) {
+            // A Proxmox firewall bridge (tap100i0 -> fwbr100i0 -> fwln100i0 = fwpr100p0 ->
+            // vmbr0): the guest's segment is the bridge of the veth's far end, which it
+            // enters through fwpr100p0 (where Proxmox sets the NIC's VLANs).
+            var veth = Hop(kind: .veth, name: link, devices: [link, crossing.peer])
+            var chain = Chain(endpoint: endpoint, hops: [Hop(kind: .endpoint, name: device, domain: endpoint.domain),
+                                                         Hop(kind: .bridge, name: bridge.name)])
+            guard let outer = crossing.bridge, let outerBridge = topology.bridges[outer] else {
+                // The far end is on no bridge: the guest's frames end there.
+                chain.hops.append(veth)
+                return [chain]
+            }
+            if outerBridge.vlanAware, let vlans = outerBridge.port(named: crossing.peer)?.vlans { veth.pvid = vlans.pvid ?? 0 }
+            chain.hops.append(veth)
+            return enter(bridge: outer, from: crossing.peer, frame: [], chain: chain, depth: 1, endpoint: true)
+        }
         if let bridge = topology.bridge(containing: device) {
             let port = bridge.port(named: device)
             var hop = Hop(kind: .endpoint, name: device, domain: endpoint.domain)
@@ -217,10 +235,16 @@ public struct PathTracer: Sendable {
         for end in [a, b] {
             // The far end's port must let the VLAN out untagged (the bridge device
             // itself receives tagged frames through its VLAN devices, so it is exempt).
-            guard let vlans = bridge.port(named: end.endpoint.device)?.vlans else { continue }
+            guard let vlans = bridge.port(named: Self.bridgePort(of: end))?.vlans else { continue }
             if vlans.egressUntagged(va) != true { return .vlanMismatch }
         }
         return .sameBridge
+    }
+
+    /// The endpoint's port on its bridge: the device itself, or the far end of the veth
+    /// crossing it came through (Proxmox's `fwpr100p0`).
+    static func bridgePort(of chain: Chain) -> String {
+        chain.hops.last { $0.kind == .veth }?.devices.last ?? chain.endpoint.device
     }
 
     /// Traces both ends and picks the pair of chains that comes closest to sharing a segment.

@@ -2,7 +2,7 @@ import KVMNetModel
 import KVMNetSources
 
 /// Everything the diagnosis knows about the host beyond the topology model:
-/// libvirt, ifcfg configuration, sysctls, routes and neighbours.
+/// libvirt, Proxmox VE guests, ifcfg configuration, sysctls, routes and neighbours.
 public struct HostFacts: Sendable, Hashable, Codable {
     /// Domains, running ones (from `<domstatus>` files) taking precedence over defined ones.
     public var domains: [LibvirtDomain]
@@ -10,6 +10,11 @@ public struct HostFacts: Sendable, Hashable, Codable {
     /// Libvirt directories that existed when the snapshot was taken. Empty: libvirt state
     /// unknown, so the `vm.*` checks are skipped.
     public var libvirtDirectories: [String]
+    /// Proxmox VE guests (VMs and containers) from their configs, by vmid.
+    public var proxmoxGuests: [ProxmoxGuest]
+    /// Proxmox guest directories that existed when the snapshot was taken. Empty (and no
+    /// guests): not a Proxmox host, so the `pve.*` checks are skipped.
+    public var proxmoxDirectories: [String]
     public var ifcfg: [IfcfgFile]
     /// The ifcfg directory, when it existed. `nil`: the `config.*` checks are skipped.
     public var ifcfgDirectory: String?
@@ -29,6 +34,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
 
     public init(
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
+        proxmoxGuests: [ProxmoxGuest] = [], proxmoxDirectories: [String] = [],
         ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
         addressSource: Source? = nil, firewall: FirewallFacts? = nil
@@ -36,6 +42,8 @@ public struct HostFacts: Sendable, Hashable, Codable {
         self.domains = domains
         self.networks = networks
         self.libvirtDirectories = libvirtDirectories
+        self.proxmoxGuests = proxmoxGuests
+        self.proxmoxDirectories = proxmoxDirectories
         self.ifcfg = ifcfg
         self.ifcfgDirectory = ifcfgDirectory
         self.sysctls = sysctls
@@ -49,6 +57,8 @@ public struct HostFacts: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case domains, networks
         case libvirtDirectories = "libvirt_directories"
+        case proxmoxGuests = "proxmox_guests"
+        case proxmoxDirectories = "proxmox_directories"
         case ifcfg
         case ifcfgDirectory = "ifcfg_directory"
         case sysctls, routes
@@ -64,6 +74,8 @@ public struct HostFacts: Sendable, Hashable, Codable {
         domains = try c.decodeIfPresent([LibvirtDomain].self, forKey: .domains) ?? []
         networks = try c.decodeIfPresent([LibvirtNetwork].self, forKey: .networks) ?? []
         libvirtDirectories = try c.decodeIfPresent([String].self, forKey: .libvirtDirectories) ?? []
+        proxmoxGuests = try c.decodeIfPresent([ProxmoxGuest].self, forKey: .proxmoxGuests) ?? []
+        proxmoxDirectories = try c.decodeIfPresent([String].self, forKey: .proxmoxDirectories) ?? []
         ifcfg = try c.decodeIfPresent([IfcfgFile].self, forKey: .ifcfg) ?? []
         ifcfgDirectory = try c.decodeIfPresent(String.self, forKey: .ifcfgDirectory)
         sysctls = try c.decodeIfPresent([String: SysctlValue].self, forKey: .sysctls) ?? [:]
@@ -84,7 +96,31 @@ public struct HostFacts: Sendable, Hashable, Codable {
 
     /// The interfaces of running domains that have a tap, as the model's VM interfaces
     /// (bridge resolved, VLANs asked for): what the agent serves as `kvmnet_vm_interface_info`.
+    /// Proxmox guests' NICs are in ``vmInterfaces(topology:)``: which of them run is told
+    /// by their taps.
     public var vmInterfaces: [VMInterface] { LibvirtVMs.runningInterfaces(domains: domains, networks: networks) }
+
+    /// Every VM interface whose guest runs: libvirt's running domains', and the Proxmox
+    /// NICs whose tap is in `topology` (bridges resolved with its VLAN awareness).
+    public func vmInterfaces(topology: Topology) -> [VMInterface] {
+        vmInterfaces + ProxmoxVMs.interfaces(guests: proxmoxGuests, exists: { topology.links[$0] != nil },
+                                             vlanAware: { topology.bridges[$0]?.vlanAware })
+    }
+
+    /// The Proxmox guest a user means by `query`: its vmid, else its name (`name:` /
+    /// `hostname:`); a VM before a container of the same name.
+    public func proxmoxGuest(matching query: String) -> ProxmoxGuest? {
+        if let id = Int(query), String(id) == query, let guest = proxmoxGuests.first(where: { $0.vmid == id }) { return guest }
+        return proxmoxGuests.first { $0.name == query && $0.kind == .qemu } ?? proxmoxGuests.first { $0.name == query }
+    }
+
+    /// The Proxmox guest and NIC whose tap (`tap<vmid>i<n>`, `veth<vmid>i<n>`) is `device`.
+    public func proxmoxNIC(tap device: String) -> (ProxmoxGuest, ProxmoxNIC)? {
+        for guest in proxmoxGuests {
+            if let nic = guest.nics.first(where: { guest.devices($0).tap == device }) { return (guest, nic) }
+        }
+        return nil
+    }
 
     /// The ifcfg file configuring `device`.
     public func ifcfg(forDevice device: String) -> IfcfgFile? { ifcfg.first { $0.device == device } }

@@ -16,4 +16,9 @@ enum HostIdentity {
         guard gethostname(&buffer, buffer.count) == 0 else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// The host name up to its first dot: Proxmox VE's node name (`/etc/pve/nodes/<node>`).
+    static var shortHostname: String? {
+        hostname.flatMap { $0.split(separator: ".").first.map(String.init) }
+    }
 }

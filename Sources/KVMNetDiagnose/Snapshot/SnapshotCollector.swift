@@ -5,8 +5,8 @@ import KVMNetModel
 import KVMNetSources
 
 /// Reads everything the diagnosis needs from the live host into a ``DiagSnapshot``:
-/// the topology (netlink dump plus procfs, or sysfs plus procfs), libvirt XML, ifcfg
-/// files, sysctls, routes, ARP entries, and the raw bonding and VLAN files.
+/// the topology (netlink dump plus procfs, or sysfs plus procfs), libvirt XML, Proxmox VE
+/// guest configs, ifcfg files, sysctls, routes, ARP entries, and the raw bonding and VLAN files.
 public struct SnapshotCollector: Sendable {
     /// Where it reads (the real host's paths by default).
     public var paths: HostPaths
@@ -54,17 +54,20 @@ public struct SnapshotCollector: Sendable {
         errors += libvirt.errors
         let ifcfg = IfcfgReader.read(directory: paths.ifcfgDirectory)
         errors += ifcfg.errors
+        let proxmox = ProxmoxReader.read(root: paths.proxmoxRoot, node: paths.proxmoxNode ?? HostIdentity.shortHostname)
+        errors += proxmox.errors
 
         let facts = HostFacts(
             domains: libvirt.domains, networks: libvirt.networks,
-            libvirtDirectories: libvirt.directories, ifcfg: ifcfg.files,
+            libvirtDirectories: libvirt.directories, proxmoxGuests: proxmox.guests,
+            proxmoxDirectories: proxmox.directories, ifcfg: ifcfg.files,
             ifcfgDirectory: ifcfg.directory, sysctls: sysctls.values, routes: routes.routes,
             routesPath: routes.path, neighbours: procNet.neighbours(), addressSource: addressSource)
         return DiagSnapshot(
             takenAt: UTCTimestamp.iso8601(time(nil)), hostname: HostIdentity.hostname,
             runningAsRoot: HostIdentity.isRoot, topologySources: topologySources,
             procfsRoot: paths.procfsRoot, sysfsRoot: paths.sysfsRoot, topology: topology,
-            facts: facts, files: libvirt.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
+            facts: facts, files: libvirt.files + proxmox.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
             errors: errors, fdbMoves: fdbMoves, fdbMovesWindowSeconds: fdbMovesWindowSeconds)
     }
 

@@ -5,7 +5,7 @@ import KVMNetSources
 /// Builds snapshots in code, device by device, so each test states the one thing it breaks.
 struct HostBuilder {
     var topology = Topology()
-    var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], ifcfgDirectory: "/etc/sysconfig/network-scripts",
+    var facts = HostFacts(libvirtDirectories: ["/run/libvirt/qemu"], proxmoxDirectories: ["/etc/pve/qemu-server"], ifcfgDirectory: "/etc/sysconfig/network-scripts",
                           routes: [], routesPath: "/proc/net/route", addressSource: .netlink,
                           firewall: FirewallFacts(ruleset: FirewallRuleset(), brNetfilterLoaded: false))
     var files: [SourceFile] = []

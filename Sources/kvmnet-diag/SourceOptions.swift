@@ -22,12 +22,22 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("ifcfg-dir"), help: ArgumentHelp("Directory of ifcfg-* files.", valueName: "dir"))
     var ifcfgDirectory: String?
 
+    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
+    var configRoot: String?
+
+    @Option(name: .customLong("interfaces-file"), help: ArgumentHelp("ifupdown's interfaces file (its source lines are followed). Default: /etc/network/interfaces.", valueName: "file"))
+    var interfacesFile: String?
+
+    @Option(name: .customLong("nm-dir"), help: ArgumentHelp("Directory of NetworkManager keyfiles (repeatable). Default: /etc, /run and /usr/lib NetworkManager/system-connections.", valueName: "dir"))
+    var networkManagerDirectories: [String] = []
+
     @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
     var noFirewall = false
 
     /// Whether any source option was given (they make no sense with --from).
     var anyGiven: Bool {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || noFirewall
+            || configRoot != nil || interfacesFile != nil || !networkManagerDirectories.isEmpty
     }
 
     /// The given paths, the defaults for the others.
@@ -36,7 +46,10 @@ struct SourceOptions: ParsableArguments {
         if let procfs { paths.procfsRoot = procfs }
         if let sysfs { paths.sysfsRoot = sysfs }
         if !libvirtDirectories.isEmpty { paths.libvirtDirectories = libvirtDirectories }
+        if let configRoot { paths.rootConfiguration(at: configRoot) }
         if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
+        if let interfacesFile { paths.ifupdownInterfaces = interfacesFile }
+        if !networkManagerDirectories.isEmpty { paths.networkManagerDirectories = networkManagerDirectories }
         return paths
     }
 

@@ -13,6 +13,9 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public var ifcfg: [IfcfgFile]
     /// The ifcfg directory, when it existed. `nil`: the `config.*` checks are skipped.
     public var ifcfgDirectory: String?
+    /// What the other configuration systems (ifupdown, NetworkManager, ...) intend;
+    /// ifcfg's part is mapped from ``ifcfg`` by ``intended``.
+    public var configurations: IntendedNetwork
     /// Sysctls by dotted name; absent keys were not present on the host.
     public var sysctls: [String: SysctlValue]
     /// The main IPv4 routing table; `nil` when it could not be read.
@@ -29,7 +32,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
 
     public init(
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
-        ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
+        ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, configurations: IntendedNetwork = IntendedNetwork(), sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
         addressSource: Source? = nil, firewall: FirewallFacts? = nil
     ) {
@@ -38,6 +41,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         self.libvirtDirectories = libvirtDirectories
         self.ifcfg = ifcfg
         self.ifcfgDirectory = ifcfgDirectory
+        self.configurations = configurations
         self.sysctls = sysctls
         self.routes = routes
         self.routesPath = routesPath
@@ -51,6 +55,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         case libvirtDirectories = "libvirt_directories"
         case ifcfg
         case ifcfgDirectory = "ifcfg_directory"
+        case configurations
         case sysctls, routes
         case routesPath = "routes_path"
         case neighbours
@@ -66,6 +71,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         libvirtDirectories = try c.decodeIfPresent([String].self, forKey: .libvirtDirectories) ?? []
         ifcfg = try c.decodeIfPresent([IfcfgFile].self, forKey: .ifcfg) ?? []
         ifcfgDirectory = try c.decodeIfPresent(String.self, forKey: .ifcfgDirectory)
+        configurations = try c.decodeIfPresent(IntendedNetwork.self, forKey: .configurations) ?? IntendedNetwork()
         sysctls = try c.decodeIfPresent([String: SysctlValue].self, forKey: .sysctls) ?? [:]
         routes = try c.decodeIfPresent([Route].self, forKey: .routes)
         routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
@@ -85,6 +91,12 @@ public struct HostFacts: Sendable, Hashable, Codable {
     /// The interfaces of running domains that have a tap, as the model's VM interfaces
     /// (bridge resolved, VLANs asked for): what the agent serves as `kvmnet_vm_interface_info`.
     public var vmInterfaces: [VMInterface] { LibvirtVMs.runningInterfaces(domains: domains, networks: networks) }
+
+    /// The network every configuration system intends: ifcfg's files mapped onto the
+    /// shared model, then the others.
+    public var intended: IntendedNetwork {
+        IfcfgIntended.network(ifcfg).merged(with: configurations)
+    }
 
     /// The ifcfg file configuring `device`.
     public func ifcfg(forDevice device: String) -> IfcfgFile? { ifcfg.first { $0.device == device } }

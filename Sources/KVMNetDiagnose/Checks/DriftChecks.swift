@@ -106,7 +106,7 @@ enum DriftChecks {
                 check: "config.name_id_mismatch", severity: .fail, subject: label.origin.value,
                 explanation: "\(label.origin.value) contradicts itself: its name \(label.value) says \(problems.map(\.named).joined(separator: " and ")) but it sets \(problems.map(\.sets).joined(separator: " and ")), as if it was copied from another one and not fully edited. When it is applied the device comes up in the wrong VLAN or clashes with the original.",
                 evidence: problems.map { ctx.evidence.config($0.setting) },
-                fix: problems.map { ConfigFix.edit(d, $0.setting, to: $0.expected) }.joined(separator: "; ") + "; then " + ConfigFix.apply(d, ctx: ctx),
+                fix: problems.map { ConfigFix.edit(d, $0.setting, to: $0.expected) }.joined(separator: "; ") + "; then " + ConfigFix.applyCommand(d),
                 devices: [d.name])
         })
     }
@@ -147,7 +147,7 @@ enum NameClaims {
     static func mismatches(_ d: IntendedDevice, ctx: CheckContext) -> [Mismatch] {
         let known = Set(ctx.topology.links.keys).union(ctx.intended.devices.map(\.name))
         var out: [Mismatch] = []
-        for label in d.labels where label.value != d.name {
+        for label in d.labels {
             if let hint = VLANName.parse(label.value), d.kind == .vlan {
                 if let id = d.vlanID, id.value != hint.id {
                     out.append(Mismatch(label: label, named: "VLAN \(hint.id)", sets: "\(id.origin.key)=\(id.value)", setting: id.origin, expected: String(hint.id)))
@@ -155,10 +155,11 @@ enum NameClaims {
                 if let parent = hint.parent, known.contains(parent), let set = d.vlanParent, set.value != parent, set.origin.line != nil {
                     out.append(Mismatch(label: label, named: "parent \(parent)", sets: "\(set.origin.key)=\(set.value)", setting: set.origin, expected: parent))
                 }
-                if hint.parent.map(known.contains) == true, VLANName.parse(d.name)?.parent != nil, let decl = d.declaration, decl.line != nil {
+                if label.value != d.name, hint.parent.map(known.contains) == true, VLANName.parse(d.name)?.parent != nil,
+                   let decl = d.declaration, decl.line != nil {
                     out.append(Mismatch(label: label, named: "device \(label.value)", sets: "\(decl.key)=\(decl.value)", setting: decl, expected: label.value))
                 }
-            } else if known.contains(label.value), VLANName.parse(label.value) == nil, let decl = d.declaration, decl.line != nil, decl.value == d.name {
+            } else if label.value != d.name, known.contains(label.value), VLANName.parse(label.value) == nil, let decl = d.declaration, decl.line != nil, decl.value == d.name {
                 out.append(Mismatch(label: label, named: "device \(label.value)", sets: "\(decl.key)=\(decl.value)", setting: decl, expected: label.value))
             }
             if !out.isEmpty { break }
@@ -329,16 +330,19 @@ enum ConfigFix {
     /// Makes the running state what the configuration says (when the files are right),
     /// or points at the file (when the running state is right).
     static func apply(_ d: IntendedDevice, ctx: CheckContext) -> String {
+        "if the configuration is right: \(applyCommand(d)); if the running state is right, update \(d.file)"
+    }
+
+    /// The system's command that brings the running state to the configuration.
+    static func applyCommand(_ d: IntendedDevice) -> String {
         let name = q(d.name)
-        let apply: String
         switch d.system {
-        case .ifcfg: apply = "ifdown \(name); ifup \(name) (nmcli connection up \(name))"
-        case .ifupdown: apply = "ifreload -a (ifupdown2; with ifupdown: ifdown \(name) && ifup \(name))"
-        case .networkManager: apply = "nmcli connection up \(q(d.profile ?? d.name))"
-        case .networkd: apply = "networkctl reload && networkctl reconfigure \(name)"
-        case .netplan: apply = "netplan apply"
+        case .ifcfg: return "ifdown \(name); ifup \(name) (nmcli connection up \(name))"
+        case .ifupdown: return "ifreload -a (ifupdown2; with ifupdown: ifdown \(name) && ifup \(name))"
+        case .networkManager: return "nmcli connection up \(q(d.profile ?? d.name))"
+        case .networkd: return "networkctl reload && networkctl reconfigure \(name)"
+        case .netplan: return "netplan apply"
         }
-        return "if the configuration is right: \(apply); if the running state is right, update \(d.file)"
     }
 
     /// Changes one configured value to `value`.

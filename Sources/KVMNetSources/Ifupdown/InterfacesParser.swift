@@ -13,20 +13,10 @@ public struct ConfigProblem: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { "line \(line): \(message)" }
 }
 
-/// One option line of an `iface` stanza: `bond-mode 802.3ad`.
-public struct InterfacesOption: Sendable, Hashable, Codable {
-    /// The key, with ifupdown's `_` spelled `-` (`bridge_ports` is `bridge-ports`).
-    public var key: String
-    /// The rest of the line, spaces collapsed.
-    public var value: String
-    public var line: Int
-
-    public init(key: String, value: String, line: Int) {
-        self.key = key
-        self.value = value
-        self.line = line
-    }
-}
+/// One option line of an `iface` stanza: `bond-mode 802.3ad` is key `bond-mode`, value
+/// `802.3ad` (the rest of the line, spaces collapsed; ifupdown's `_` in keys spelled `-`:
+/// `bridge_ports` is `bridge-ports`). The same shape as an INI assignment.
+public typealias InterfacesOption = INIEntry
 
 /// An `iface NAME [inet|inet6 METHOD]` stanza and its options.
 public struct InterfacesStanza: Sendable, Hashable, Codable {

@@ -18,6 +18,10 @@ public enum Source: String, Sendable, Hashable, Codable, CaseIterable, CustomStr
     case proxmox
     /// ifcfg files (RHEL-style network scripts).
     case ifcfg
+    /// `/etc/network/interfaces` and the files it sources (ifupdown, ifupdown2).
+    case ifupdown
+    /// NetworkManager keyfiles (`system-connections/*.nmconnection`).
+    case networkManager = "networkmanager"
     /// `/proc/sys/net/...`.
     case sysctl
     /// `/proc/net/route`.

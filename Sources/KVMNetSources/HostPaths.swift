@@ -15,12 +15,25 @@ public struct HostPaths: Sendable, Hashable {
     public var proxmoxRoot: String
     /// This node's name in `<proxmoxRoot>/nodes/<node>`; `nil`: the host name.
     public var proxmoxNode: String?
+    /// Where the absolute paths inside configuration files (`source /etc/network/...`)
+    /// are looked up: `/` on the host, the tree's root when replaying one.
+    public var configRoot: String = "/"
+    /// Debian's interfaces(5) file (ifupdown, ifupdown2); its `source` lines are followed.
+    public var ifupdownInterfaces: String = HostPaths.defaultIfupdownInterfaces
+    /// NetworkManager's keyfile directories, in its precedence (a file name in an earlier
+    /// one shadows the same name in a later one).
+    public var networkManagerDirectories: [String] = HostPaths.defaultNetworkManagerDirectories
 
     /// Running domains, defined domains, active networks, defined networks.
     public static let defaultLibvirtDirectories = [
         "/run/libvirt/qemu", "/etc/libvirt/qemu", "/run/libvirt/network", "/etc/libvirt/qemu/networks",
     ]
     public static let defaultIfcfgDirectory = "/etc/sysconfig/network-scripts"
+    public static let defaultIfupdownInterfaces = "/etc/network/interfaces"
+    public static let defaultNetworkManagerDirectories = [
+        "/etc/NetworkManager/system-connections", "/run/NetworkManager/system-connections",
+        "/usr/lib/NetworkManager/system-connections",
+    ]
 
     /// The real host's paths by default.
     public init(procfsRoot: String = "/proc", sysfsRoot: String = "/sys",
@@ -33,6 +46,23 @@ public struct HostPaths: Sendable, Hashable {
         self.ifcfgDirectory = ifcfgDirectory
         self.proxmoxRoot = proxmoxRoot
         self.proxmoxNode = proxmoxNode
+    }
+
+    /// Every configuration path (ifcfg included) moved under `root`: a captured host's
+    /// `/etc` tree, or a test's directory, is read as the host's own.
+    public mutating func rootConfiguration(at root: String) {
+        func under(_ path: String) -> String { HostFiles.join(root, String(path.drop { $0 == "/" })) }
+        configRoot = root
+        ifcfgDirectory = under(ifcfgDirectory)
+        ifupdownInterfaces = under(ifupdownInterfaces)
+        networkManagerDirectories = networkManagerDirectories.map(under)
+    }
+
+    /// A path named inside a configuration file: absolute ones under ``configRoot``,
+    /// relative ones under `directory` (the including file's).
+    public func config(_ path: String, relativeTo directory: String) -> String {
+        if path.hasPrefix("/") { return configRoot == "/" ? path : HostFiles.join(configRoot, String(path.dropFirst())) }
+        return HostFiles.join(directory, path)
     }
 
     /// A file under the procfs root: `procfs("net/bonding")`.

@@ -26,6 +26,14 @@ struct SourceOptions: ParsableArguments {
         "Proxmox VE's root: guest configs under <dir>/qemu-server and <dir>/lxc (and <dir>/nodes/<this host>/...). Default: /etc/pve.",
         valueName: "dir"))
     var proxmoxRoot: String?
+    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
+    var configRoot: String?
+
+    @Option(name: .customLong("interfaces-file"), help: ArgumentHelp("ifupdown's interfaces file (its source lines are followed). Default: /etc/network/interfaces.", valueName: "file"))
+    var interfacesFile: String?
+
+    @Option(name: .customLong("nm-dir"), help: ArgumentHelp("Directory of NetworkManager keyfiles (repeatable). Default: /etc, /run and /usr/lib NetworkManager/system-connections.", valueName: "dir"))
+    var networkManagerDirectories: [String] = []
 
     @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
     var noFirewall = false
@@ -33,6 +41,7 @@ struct SourceOptions: ParsableArguments {
     /// Whether any source option was given (they make no sense with --from).
     var anyGiven: Bool {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || proxmoxRoot != nil || noFirewall
+            || configRoot != nil || interfacesFile != nil || !networkManagerDirectories.isEmpty
     }
 
     /// The given paths, the defaults for the others.
@@ -41,8 +50,11 @@ struct SourceOptions: ParsableArguments {
         if let procfs { paths.procfsRoot = procfs }
         if let sysfs { paths.sysfsRoot = sysfs }
         if !libvirtDirectories.isEmpty { paths.libvirtDirectories = libvirtDirectories }
+        if let configRoot { paths.rootConfiguration(at: configRoot) }
         if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
         if let proxmoxRoot { paths.proxmoxRoot = proxmoxRoot }
+        if let interfacesFile { paths.ifupdownInterfaces = interfacesFile }
+        if !networkManagerDirectories.isEmpty { paths.networkManagerDirectories = networkManagerDirectories }
         return paths
     }
 

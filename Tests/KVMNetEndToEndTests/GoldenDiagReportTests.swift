@@ -22,12 +22,12 @@ import Testing
     static let goldenDirectory = "\(root)/Tests/KVMNetEndToEndTests/Golden/diag"
     static var diag: String { AgentProcess.productsDirectory.appendingPathComponent("kvmnet-diag").path }
 
-    /// Only the fixture tree: no netlink, and libvirt and ifcfg directories that do not
-    /// exist there (the fixture host has no VM definitions), so nothing of this machine
-    /// comes in.
+    /// Only the fixture tree: no netlink, and libvirt, ifcfg and other configuration
+    /// directories that do not exist there (the fixture host has no VM definitions, and
+    /// no network configuration), so nothing of this machine comes in.
     static let sources = [
         "--no-netlink", "--path.procfs=\(fixture)/proc", "--path.sysfs=\(fixture)/sys",
-        "--libvirt-dir=\(fixture)/libvirt", "--ifcfg-dir=\(fixture)/ifcfg", "--proxmox-dir=\(fixture)/pve",
+        "--libvirt-dir=\(fixture)/libvirt", "--config-root=\(fixture)/config", "--ifcfg-dir=\(fixture)/ifcfg", "--proxmox-dir=\(fixture)/pve",
     ]
 
     struct Invocation: CustomTestStringConvertible, Sendable {

@@ -8,7 +8,10 @@ import Testing
 @Suite struct SourceErrorTests {
     @Test func sourceLabelValuesAreTheContract() {
         #expect(Source.allCases.map(\.rawValue) == [
-            "sysfs", "brforward", "netlink", "procfs_bonding", "procfs_vlan", "libvirt", "proxmox", "ifcfg", "sysctl", "route", "procfs",
+            "sysfs", "brforward", "netlink", "procfs_bonding", "procfs_vlan", "libvirt", "proxmox", "ifcfg",
+            // issue 14: configuration sources read by kvmnet-diag (and /diagnose); the agent counts none of them
+            "ifupdown", "networkmanager",
+            "sysctl", "route", "procfs",
         ])
         #expect(Source.kernel.map(\.rawValue) == ["brforward", "netlink", "procfs_bonding", "procfs_vlan", "sysfs"])
         #expect("\(Source.procfsBonding)" == "procfs_bonding")

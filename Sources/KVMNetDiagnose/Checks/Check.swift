@@ -55,7 +55,7 @@ public struct Check: Sendable {
 public enum CheckCatalog {
     public static let all: [Check] =
         PathChecks.all + BondChecks.all + VLANChecks.all + BridgeChecks.all + BridgeVLANChecks.all
-        + VMChecks.all + ProxmoxChecks.all + HostChecks.all + ConfigChecks.all + FirewallChecks.all
+        + VMChecks.all + ProxmoxChecks.all + HostChecks.all + ConfigChecks.all + DriftChecks.all + FirewallChecks.all
 
     public static func check(id: String) -> Check? { all.first { $0.id == id } }
 }

@@ -10,6 +10,8 @@ public struct CheckContext: Sendable {
     public let path: PathAnalysis?
     public let options: DiagOptions
     public let evidence: EvidenceBuilder
+    /// What the configuration systems intend (ifcfg mapped onto the model, and the others).
+    public let intended: IntendedNetwork
 
     public init(snapshot: DiagSnapshot, mode: DiagMode, path: PathAnalysis? = nil,
                 options: DiagOptions = DiagOptions()) {
@@ -18,6 +20,7 @@ public struct CheckContext: Sendable {
         self.path = path
         self.options = options
         self.evidence = EvidenceBuilder(snapshot: snapshot)
+        self.intended = snapshot.facts.intended
     }
 
     public var topology: Topology { snapshot.topology }

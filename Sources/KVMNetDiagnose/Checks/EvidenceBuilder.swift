@@ -164,6 +164,11 @@ public struct EvidenceBuilder: Sendable {
         Evidence(source: "ifcfg", file: file.path, line: entry.line, attribute: entry.key, value: entry.value)
     }
 
+    /// A configured value of any configuration system, with its file and line (or key).
+    public func config(_ origin: ConfigOrigin) -> Evidence {
+        Evidence(source: origin.system.rawValue, file: origin.file, line: origin.line, attribute: origin.key, value: origin.value)
+    }
+
     /// The ifcfg file itself (for a key that is absent).
     public func ifcfg(_ file: IfcfgFile, missing key: String) -> Evidence {
         Evidence(source: "ifcfg", file: file.path, attribute: key, value: "(not set)")

@@ -1,3 +1,4 @@
+import KVMNetSources
 import KVMNetModel
 
 /// Checks of VLAN devices: where they sit, their names, their parents.
@@ -21,13 +22,7 @@ enum VLANChecks {
     }
 
     /// The VLAN id and parent a name suggests: `bond0.20` -> (bond0, 20), `vlan20` -> (nil, 20).
-    static func suggested(byName name: String) -> (parent: String?, id: Int)? {
-        if let dot = name.lastIndex(of: "."), let id = Int(name[name.index(after: dot)...]), dot > name.startIndex {
-            return (String(name[..<dot]), id)
-        }
-        if name.hasPrefix("vlan"), let id = Int(name.dropFirst(4)) { return (nil, id) }
-        return nil
-    }
+    static func suggested(byName name: String) -> (parent: String?, id: Int)? { VLANName.parse(name) }
 
     static let nameIDMismatch = Check(
         id: "vlan.name_id_mismatch", family: .vlan, severity: .warn,

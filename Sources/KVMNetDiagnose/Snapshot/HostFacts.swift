@@ -18,6 +18,9 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public var ifcfg: [IfcfgFile]
     /// The ifcfg directory, when it existed. `nil`: the `config.*` checks are skipped.
     public var ifcfgDirectory: String?
+    /// What the other configuration systems (ifupdown, NetworkManager, ...) intend;
+    /// ifcfg's part is mapped from ``ifcfg`` by ``intended``.
+    public var configurations: IntendedNetwork
     /// Sysctls by dotted name; absent keys were not present on the host.
     public var sysctls: [String: SysctlValue]
     /// The main IPv4 routing table; `nil` when it could not be read.
@@ -35,7 +38,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public init(
         domains: [LibvirtDomain] = [], networks: [LibvirtNetwork] = [], libvirtDirectories: [String] = [],
         proxmoxGuests: [ProxmoxGuest] = [], proxmoxDirectories: [String] = [],
-        ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, sysctls: [String: SysctlValue] = [:],
+        ifcfg: [IfcfgFile] = [], ifcfgDirectory: String? = nil, configurations: IntendedNetwork = IntendedNetwork(), sysctls: [String: SysctlValue] = [:],
         routes: [Route]? = nil, routesPath: String? = nil, neighbours: [Neighbour] = [],
         addressSource: Source? = nil, firewall: FirewallFacts? = nil
     ) {
@@ -46,6 +49,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         self.proxmoxDirectories = proxmoxDirectories
         self.ifcfg = ifcfg
         self.ifcfgDirectory = ifcfgDirectory
+        self.configurations = configurations
         self.sysctls = sysctls
         self.routes = routes
         self.routesPath = routesPath
@@ -61,6 +65,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         case proxmoxDirectories = "proxmox_directories"
         case ifcfg
         case ifcfgDirectory = "ifcfg_directory"
+        case configurations
         case sysctls, routes
         case routesPath = "routes_path"
         case neighbours
@@ -78,6 +83,7 @@ public struct HostFacts: Sendable, Hashable, Codable {
         proxmoxDirectories = try c.decodeIfPresent([String].self, forKey: .proxmoxDirectories) ?? []
         ifcfg = try c.decodeIfPresent([IfcfgFile].self, forKey: .ifcfg) ?? []
         ifcfgDirectory = try c.decodeIfPresent(String.self, forKey: .ifcfgDirectory)
+        configurations = try c.decodeIfPresent(IntendedNetwork.self, forKey: .configurations) ?? IntendedNetwork()
         sysctls = try c.decodeIfPresent([String: SysctlValue].self, forKey: .sysctls) ?? [:]
         routes = try c.decodeIfPresent([Route].self, forKey: .routes)
         routesPath = try c.decodeIfPresent(String.self, forKey: .routesPath)
@@ -120,6 +126,12 @@ public struct HostFacts: Sendable, Hashable, Codable {
             if let nic = guest.nics.first(where: { guest.devices($0).tap == device }) { return (guest, nic) }
         }
         return nil
+    }
+
+    /// The network every configuration system intends: ifcfg's files mapped onto the
+    /// shared model, then the others.
+    public var intended: IntendedNetwork {
+        IfcfgIntended.network(ifcfg).merged(with: configurations)
     }
 
     /// The ifcfg file configuring `device`.

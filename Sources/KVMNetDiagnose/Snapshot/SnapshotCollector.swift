@@ -56,18 +56,20 @@ public struct SnapshotCollector: Sendable {
         errors += ifcfg.errors
         let proxmox = ProxmoxReader.read(root: paths.proxmoxRoot, node: paths.proxmoxNode ?? HostIdentity.shortHostname)
         errors += proxmox.errors
+        let config = ConfigReader.read(paths)
+        errors += config.errors
 
         let facts = HostFacts(
             domains: libvirt.domains, networks: libvirt.networks,
             libvirtDirectories: libvirt.directories, proxmoxGuests: proxmox.guests,
             proxmoxDirectories: proxmox.directories, ifcfg: ifcfg.files,
-            ifcfgDirectory: ifcfg.directory, sysctls: sysctls.values, routes: routes.routes,
+            ifcfgDirectory: ifcfg.directory, configurations: config.network, sysctls: sysctls.values, routes: routes.routes,
             routesPath: routes.path, neighbours: procNet.neighbours(), addressSource: addressSource)
         return DiagSnapshot(
             takenAt: UTCTimestamp.iso8601(time(nil)), hostname: HostIdentity.hostname,
             runningAsRoot: HostIdentity.isRoot, topologySources: topologySources,
             procfsRoot: paths.procfsRoot, sysfsRoot: paths.sysfsRoot, topology: topology,
-            facts: facts, files: libvirt.files + proxmox.files + ifcfg.texts + procNet.rawBondingAndVLANFiles(),
+            facts: facts, files: libvirt.files + proxmox.files + ifcfg.texts + config.texts + procNet.rawBondingAndVLANFiles(),
             errors: errors, fdbMoves: fdbMoves, fdbMovesWindowSeconds: fdbMovesWindowSeconds)
     }
 

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KVMNetModel
+
+/// What the configuration systems other than ifcfg (read by ``IfcfgReader``) held.
+public struct ConfigReading: Sendable {
+    public var network = IntendedNetwork()
+    /// The texts read, for the snapshot and for evidence.
+    public var texts: [SourceFile] = []
+    public var errors: [SourceError] = []
+}
+
+/// Reads every configuration system kvmnet knows but ifcfg, from the places ``HostPaths``
+/// names, into one ``IntendedNetwork``. A system is in use when at least one of its files
+/// configures something; unreadable or malformed files are errors of their system's
+/// ``Source`` and the rest is read.
+public enum ConfigReader {
+    public static func read(_ paths: HostPaths) -> ConfigReading {
+        var reading = ConfigReading()
+        readInterfaces(paths, into: &reading)
+        readKeyfiles(paths, into: &reading)
+        return reading
+    }
+
+    // MARK: ifupdown
+
+    static func readInterfaces(_ paths: HostPaths, into reading: inout ConfigReading) {
+        var files: [InterfacesFile] = []
+        var seen: Set<String> = []
+        func load(_ path: String, depth: Int) {
+            guard depth < 16, seen.insert(path).inserted else { return }
+            switch HostFiles.load(path, source: .ifupdown) {
+            case .absent: return
+            case .failed(let e): reading.errors.append(e)
+            case .text(let text):
+                let file = InterfacesParser.parse(text, path: path)
+                files.append(file)
+                reading.texts.append(SourceFile(kind: "ifupdown", path: path, text: text))
+                reading.errors += file.problems.map { SourceError(source: .ifupdown, path: path, message: $0.description) }
+                let base = directory(of: path)
+                for include in file.includes {
+                    let pattern = paths.config(include.pattern, relativeTo: base)
+                    switch include.kind {
+                    case .source:
+                        for match in matches(pattern) { load(match, depth: depth + 1) }
+                    case .directory:
+                        guard case .success(let names)? = HostFiles.list(pattern, source: .ifupdown) else { continue }
+                        for name in names where InterfacesParser.isDirectoryEntryName(name) {
+                            load(HostFiles.join(pattern, name), depth: depth + 1)
+                        }
+                    }
+                }
+            }
+        }
+        load(paths.ifupdownInterfaces, depth: 0)
+        let devices = InterfacesIntended.devices(files)
+        let used = files.filter { !$0.stanzas.filter { $0.method != "loopback" }.isEmpty }
+        guard !used.isEmpty else { return }
+        reading.network.devices += devices
+        reading.network.systems.append(DetectedConfigSystem(system: .ifupdown, files: used.map(\.path)))
+    }
+
+    // MARK: NetworkManager
+
+    static func readKeyfiles(_ paths: HostPaths, into reading: inout ConfigReading) {
+        var files: [INIFile] = []
+        var names: Set<String> = []
+        // Directories in NetworkManager's precedence: /etc, then /run, then /usr/lib;
+        // a profile of the same file name in a later directory is shadowed.
+        for dir in paths.networkManagerDirectories {
+            guard let listing = HostFiles.list(dir, source: .networkManager) else { continue }
+            switch listing {
+            case .failure(let e): reading.errors.append(e)
+            case .success(let entries):
+                for name in entries where KeyfileIntended.isKeyfileName(name) && names.insert(name).inserted {
+                    let path = HostFiles.join(dir, name)
+                    switch HostFiles.load(path, source: .networkManager) {
+                    case .absent: continue
+                    case .failed(let e): reading.errors.append(e)
+                    case .text(let text):
+                        let file = INIParser.parse(text, path: path, gkeyEscapes: true)
+                        files.append(file)
+                        reading.texts.append(SourceFile(kind: "networkmanager", path: path, text: text))
+                        reading.errors += file.problems.map { SourceError(source: .networkManager, path: path, message: $0.description) }
+                    }
+                }
+            }
+        }
+        guard !files.isEmpty else { return }
+        reading.network.devices += KeyfileIntended.devices(files)
+        reading.network.systems.append(DetectedConfigSystem(system: .networkManager, files: files.map(\.path)))
+    }
+
+    // MARK: helpers
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The paths matching a shell pattern, sorted (glob(3)); none when nothing matches.
+    static func matches(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
+    }
+}

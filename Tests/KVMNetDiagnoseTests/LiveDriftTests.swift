@@ -1,0 +1,106 @@
+import Foundation
+import KVMNetTestSupport
+import Testing
+
+/// The drift checks on a real kernel, for ifupdown2 and NetworkManager: a configuration
+/// tree in a temporary directory (read with `--config-root`), and devices built in a
+/// network namespace of the test's own, once as configured and once drifted. Bridges and
+/// veths only (this kernel has no bonding or 8021q: their drift is unit-tested on
+/// snapshots, DriftCheckTests).
+@Suite(.serialized, .enabled(if: LiveTests.enabled(LiveHost.available), "needs root and iproute2"))
+struct LiveDriftTests {
+    init() throws { try LiveTests.require(LiveHost.available, "needs root and iproute2") }
+
+    enum System: String, CaseIterable { case ifupdown, networkManager }
+
+    /// br-cfg: MTU 1400, port veth-a; br-gone: configured, never built. (No VLAN
+    /// filtering: this kernel refuses `vlan_filtering`; bridge VLAN drift is unit-tested.)
+    static func writeConfiguration(_ system: System, under root: URL) throws {
+        let fm = FileManager.default
+        switch system {
+        case .ifupdown:
+            let dir = root.appendingPathComponent("etc/network")
+            try fm.createDirectory(at: dir.appendingPathComponent("interfaces.d"), withIntermediateDirectories: true)
+            try "source /etc/network/interfaces.d/*\n".write(to: dir.appendingPathComponent("interfaces"), atomically: true, encoding: .utf8)
+            try """
+            auto veth-a
+            iface veth-a inet manual
+                mtu 1400
+
+            auto br-cfg
+            iface br-cfg inet manual
+                bridge-ports veth-a
+                mtu 1400
+
+            auto br-gone
+            iface br-gone inet manual
+                bridge-ports none
+
+            """.write(to: dir.appendingPathComponent("interfaces.d/bridges"), atomically: true, encoding: .utf8)
+        case .networkManager:
+            let dir = root.appendingPathComponent("etc/NetworkManager/system-connections")
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            // As nmcli --offline connection add writes them (scripts/config-fixtures).
+            let files = [
+                "br-cfg": "[connection]\nid=br-cfg\nuuid=22222222-0000-4000-8000-000000000001\ntype=bridge\ninterface-name=br-cfg\n\n[ethernet]\nmtu=1400\n\n[bridge]\nstp=false\n\n[ipv4]\nmethod=disabled\n",
+                "veth-a": "[connection]\nid=veth-a\nuuid=22222222-0000-4000-8000-000000000002\ntype=ethernet\ninterface-name=veth-a\nmaster=br-cfg\nslave-type=bridge\n\n[ethernet]\nmtu=1400\n\n[bridge-port]\n",
+                "br-gone": "[connection]\nid=br-gone\nuuid=22222222-0000-4000-8000-000000000003\ntype=bridge\ninterface-name=br-gone\n\n[bridge]\n",
+            ]
+            for (name, text) in files {
+                let url = dir.appendingPathComponent("\(name).nmconnection")
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+            }
+        }
+    }
+
+    /// Builds the devices: as configured, or drifted (br-cfg at MTU 1500 without its port,
+    /// veth-a in the hand-made br-hand).
+    static func build(namespace: String, drifted: Bool) throws {
+        var commands: [[String]] = [
+            ["link", "add", "veth-a", "type", "veth", "peer", "name", "veth-a-peer"],
+            ["link", "add", "br-cfg", "type", "bridge"],
+            ["link", "set", "veth-a", "mtu", "1400"], ["link", "set", "veth-a-peer", "mtu", "1400"],
+        ]
+        if drifted {
+            commands += [["link", "add", "br-hand", "type", "bridge"], ["link", "set", "veth-a", "master", "br-hand"]]
+        } else {
+            commands += [["link", "set", "veth-a", "master", "br-cfg"], ["link", "set", "br-cfg", "mtu", "1400"]]
+        }
+        for c in commands { try LiveHost.ip(["-n", namespace] + c) }
+    }
+
+    static func run(_ system: System, drifted: Bool) throws -> [String] {
+        let namespace = "kvmnet-drift-\(UInt32.random(in: 0...UInt32.max))"
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer {
+            _ = try? LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "del", namespace])
+            try? FileManager.default.removeItem(at: root)
+        }
+        try LiveHost.ip(["netns", "add", namespace])
+        try writeConfiguration(system, under: root)
+        try build(namespace: namespace, drifted: drifted)
+        let binary = try CLIBinaryTests.binary().path
+        let result = try LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "exec", namespace, binary, "--json", "--no-firewall",
+                                                                "--config-root", root.path, "--libvirt-dir", root.appendingPathComponent("none").path])
+        let findings = try LiveHost.findings(result.stdout)
+        return findings.filter { $0.check.hasPrefix("config.") }.map { "\($0.check) \($0.subject)" }.sorted()
+    }
+
+    @Test(arguments: System.allCases)
+    func quietWhenTheKernelRunsTheConfiguration(system: System) throws {
+        // Only br-gone, never built, is missed.
+        #expect(try Self.run(system, drifted: false) == ["config.device_missing br-gone"])
+    }
+
+    @Test(arguments: System.allCases)
+    func driftIsFoundOnARealKernel(system: System) throws {
+        #expect(try Self.run(system, drifted: true) == [
+            "config.bridge_port_drift veth-a",
+            "config.device_missing br-gone",
+            "config.device_unconfigured br-hand",
+            "config.mtu_drift br-cfg",
+        ])
+    }
+}

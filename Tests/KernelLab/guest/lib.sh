@@ -231,3 +231,38 @@ lab_forwarding() {
 
 # lab_forget_vms: remove the domain status files of lab_vm.
 lab_forget_vms() { rm -rf /run/libvirt/qemu; }
+
+# lab_switch NS: network namespace NS holding a VLAN-aware bridge swbr, the switch the
+# host's uplink and the hosts behind it are plugged into.
+lab_switch() {
+    /sbin/ip netns add "$1" || lab_error "netns $1"
+    /sbin/ip -n "$1" link set lo up
+    /sbin/ip -n "$1" link add swbr type bridge vlan_filtering 1 stp_state 0 forward_delay 0 || lab_error "$1 swbr"
+    /sbin/ip -n "$1" link set swbr up
+}
+
+# lab_uplink BOND MODE NS SLAVES VIDS [nopvid]: BOND (MODE, miimon 100) over the veths
+# u0..u<SLAVES-1>, whose peers s0.. are ports of NS's swbr carrying VIDS (space-separated)
+# tagged; with nopvid the switch ports lose VLAN 1, their untagged VLAN.
+lab_uplink() {
+    /sbin/ip link add "$1" type bond mode "$2" miimon 100 || lab_error "$1"
+    _i=0
+    while [ "$_i" -lt "$4" ]; do
+        /sbin/ip link add "u$_i" type veth peer name "s$_i" netns "$3" || lab_error "veth u$_i"
+        /sbin/ip link set "u$_i" master "$1" || lab_error "enslave u$_i"
+        /sbin/ip -n "$3" link set "s$_i" master swbr
+        [ "${6:-}" = nopvid ] && /sbin/ip netns exec "$3" /sbin/bridge vlan del dev "s$_i" vid 1
+        for _v in $5; do /sbin/ip netns exec "$3" /sbin/bridge vlan add dev "s$_i" vid "$_v"; done
+        /sbin/ip -n "$3" link set "s$_i" up
+        /sbin/ip link set "u$_i" up
+        _i=$((_i + 1))
+    done
+}
+
+# lab_switch_host NS HOST IFACE ADDR VLAN: a host namespace HOST behind NS's swbr, in VLAN
+# (its port's PVID, untagged; VLAN 1 removed).
+lab_switch_host() {
+    lab_ns_host "$2" "$3" swbr "$4" "$1"
+    /sbin/ip netns exec "$1" /sbin/bridge vlan del dev "$3" vid 1
+    /sbin/ip netns exec "$1" /sbin/bridge vlan add dev "$3" vid "$5" pvid untagged
+}

@@ -12,24 +12,10 @@
 IP=/sbin/ip
 BR=/sbin/bridge
 
-$IP netns add sw
-$IP -n sw link set lo up
-$IP -n sw link add swbr type bridge vlan_filtering 1 stp_state 0 forward_delay 0 || lab_error swbr
-$IP link add bond0 type bond mode active-backup miimon 100 || lab_error bond0
-for i in 0 1; do
-    $IP link add "u$i" type veth peer name "s$i" netns sw || lab_error "veth u$i"
-    $IP link set "u$i" master bond0 || lab_error "enslave u$i"
-    $IP -n sw link set "s$i" master swbr
-    $IP netns exec sw $BR vlan add dev "s$i" vid 10
-    $IP netns exec sw $BR vlan add dev "s$i" vid 20
-    $IP -n sw link set "s$i" up
-    $IP link set "u$i" up
-done
-$IP -n sw link set swbr up
-lab_ns_host ext10 x10 swbr 10.10.10.100 sw
-lab_ns_host ext20 x20 swbr 10.10.10.200 sw
-$IP netns exec sw $BR vlan add dev x10 vid 10 pvid untagged
-$IP netns exec sw $BR vlan add dev x20 vid 20 pvid untagged
+lab_switch sw
+lab_uplink bond0 active-backup sw 2 "10 20"
+lab_switch_host sw ext10 x10 10.10.10.100 10
+lab_switch_host sw ext20 x20 10.10.10.200 20
 
 $IP link add br0 type bridge vlan_filtering 1 stp_state 0 forward_delay 0 || lab_error br0
 $IP link set bond0 master br0

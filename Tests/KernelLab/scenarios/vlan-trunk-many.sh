@@ -13,20 +13,9 @@
 IP=/sbin/ip
 BR=/sbin/bridge
 
-$IP netns add sw
-$IP -n sw link set lo up
-$IP -n sw link add swbr type bridge vlan_filtering 1 stp_state 0 forward_delay 0 || lab_error swbr
-$IP link add bond0 type bond mode active-backup miimon 100 || lab_error bond0
-$IP link add u0 type veth peer name s0 netns sw || lab_error "veth u0"
-$IP link set u0 master bond0 || lab_error "enslave u0"
-$IP -n sw link set s0 master swbr
-$IP netns exec sw $BR vlan add dev s0 vid 100
-$IP netns exec sw $BR vlan add dev s0 vid 200
-$IP -n sw link set s0 up
-$IP link set u0 up
-$IP -n sw link set swbr up
-lab_ns_host ext100 x100 swbr 10.10.10.100 sw
-$IP netns exec sw $BR vlan add dev x100 vid 100 pvid untagged
+lab_switch sw
+lab_uplink bond0 active-backup sw 1 "100 200"
+lab_switch_host sw ext100 x100 10.10.10.100 100
 
 $IP link add br0 type bridge vlan_filtering 1 stp_state 0 forward_delay 0 || lab_error br0
 $IP link set bond0 master br0

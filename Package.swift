@@ -32,6 +32,9 @@ let package = Package(
         // What Swift's Glibc module does not export, typed from <malloc.h> and <crypt.h>
         // (mallopt, malloc_trim, crypt_rn) and setns; header only, no link lines.
         .systemLibrary(name: "CLibcShim"),
+        // pipe2 and the _np spawn file actions, which the Glibc module does not export;
+        // for KVMNetSubprocess only.
+        .systemLibrary(name: "CSubprocessShim"),
         // Value types shared by the exporter and the diagnosis.
         .target(name: "KVMNetModel"),
         // Every reader of host facts but rtnetlink: /proc and /sys (the topology without
@@ -57,9 +60,14 @@ let package = Package(
                 "CLibcShim",
             ]
         ),
+        // Starting a program and reaping it: posix_spawn, poll and waitpid, not Foundation's
+        // Process (which misses exits on Linux under concurrency: docs/reliability.md).
+        // The one module that starts processes; used by the firewall reader (kvmnet-diag)
+        // and the tests (KVMNetTestSupport), never by the agent.
+        .target(name: "KVMNetSubprocess", dependencies: ["CSubprocessShim"]),
         // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
         // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
-        .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel"]),
+        .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel", "KVMNetSubprocess"]),
         // Checks, path tracing and report rendering for kvmnet-diag.
         .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetSources"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
@@ -89,8 +97,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What the test targets share (no product uses it): the live-test requirement.
-        .target(name: "KVMNetTestSupport", path: "Tests/KVMNetTestSupport"),
+        // What the test targets share (no product uses it): the live-test requirement, and
+        // KVMNetSubprocess (re-exported) for every program a test runs.
+        .target(name: "KVMNetTestSupport", dependencies: ["KVMNetSubprocess"], path: "Tests/KVMNetTestSupport"),
+        .testTarget(name: "KVMNetTestSupportTests", dependencies: ["KVMNetTestSupport"]),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
         .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
@@ -99,7 +109,7 @@ let package = Package(
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb"]),
+        .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb", "KVMNetTestSupport"]),
         .testTarget(
             name: "KVMNetWebConfigYAMLTests",
             dependencies: ["KVMNetWeb", .product(name: "Yams", package: "Yams")],

@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 import Testing
 
 /// Runs the built `kvmnet-diag` on the snapshot fixture: the classic vm1/vm2 VLAN split
@@ -21,20 +22,11 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
+        // KVMNetSubprocess, not Foundation's Process (which can miss the exit under load).
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let r = try Subprocess.run([try binary().path] + arguments, environment: environment)
+        return (r.status, r.stdoutText, r.stderrText)
     }
 
     static var fixture: String { FixtureFiles.path(SnapshotFixtureTests.file) }

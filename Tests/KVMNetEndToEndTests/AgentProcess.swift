@@ -1,11 +1,16 @@
 import Foundation
+import KVMNetTestSupport
 
 /// Runs the built `kvmnet-agent` as a child process on a free port and stops it.
+///
+/// Started and reaped with KVMNetSubprocess (posix_spawn, waitpid), not Foundation's
+/// Process, which on Linux can miss the exit of a child under load and wait forever.
 final class AgentProcess {
-    let process = Process()
+    /// The agent (or `ip netns exec`, which execs it: the same pid): `isRunning`,
+    /// `processIdentifier`, `terminate()` as on Foundation's Process.
+    let process: Subprocess.Child
     let port: Int
     let netns: String?
-    private let stderrPipe = Pipe()
 
     /// The package's build products directory (where the test bundle and the executables are).
     static var productsDirectory: URL {
@@ -25,18 +30,14 @@ final class AgentProcess {
     init(arguments: [String], executable: String = AgentProcess.agentPath, netns: String? = nil) throws {
         port = try Self.freePort()
         self.netns = netns
-        var args = arguments + ["--web.listen-address=127.0.0.1:\(port)", "--log.level=debug"]
+        var argv = [executable] + arguments + ["--web.listen-address=127.0.0.1:\(port)", "--log.level=debug"]
         if let netns {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            if !FileManager.default.fileExists(atPath: "/usr/sbin/ip") { process.executableURL = URL(fileURLWithPath: "/sbin/ip") }
-            args = ["netns", "exec", netns, executable] + args
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
+            let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
+            argv = [ip, "netns", "exec", netns] + argv
         }
-        process.arguments = args
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        // stderr captured by a thread of its own: a chatty agent (debug log) never blocks
+        // on a full pipe, and `log` has everything.
+        process = try Subprocess.Child(argv, stdout: .null, stderr: .capture)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
             if let r = try? get("/-/healthy"), r.status == 200 { return }
@@ -47,28 +48,17 @@ final class AgentProcess {
         throw TestHTTPClient.Failure(description: "agent did not start: \(log)")
     }
 
-    private var logSoFar = ""
-
     /// Everything the agent wrote to stderr so far.
-    var log: String {
-        if !process.isRunning {
-            logSoFar += String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            logSoFar += String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        return logSoFar
-    }
+    var log: String { process.capturedText(.stderr) }
 
     func get(_ path: String, headers: [String: String] = [:]) throws -> TestHTTPResponse {
         if let netns { return try TestHTTPClient.get(port: port, path: path, headers: headers, netns: netns) }
         return try TestHTTPClient.get(port: port, path: path, headers: headers)
     }
 
+    /// SIGTERM and reap; SIGKILL if the agent still runs 30 s later (rather than hang).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if process.isRunning { process.stop(grace: 30) }
     }
 
     deinit { stop() }
@@ -92,23 +82,13 @@ final class AgentProcess {
     }
 }
 
-/// Runs a command and returns its exit status and output.
+/// Runs a command and returns its exit status and output (status as Foundation's
+/// `terminationStatus`: the exit code, or the signal that killed it).
 @discardableResult
 func runCommand(_ path: String, _ args: [String], stdin: [UInt8]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = inp
-    try p.run()
-    if let stdin { inp.fileHandleForWriting.write(Data(stdin)) }
-    try inp.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    // No stdin: an empty one (end of file at once), as before.
+    let r = try Subprocess.run([path] + args, stdin: stdin ?? [])
+    return (r.status, r.stdoutText, r.stderrText)
 }
 
 /// The first of `names` found in the usual binary directories.

@@ -144,11 +144,13 @@ struct HardeningPrivilegeTests {
 
     /// No source starts a process or a shell: nothing any input reaches can become a
     /// command. (Suggested commands in reports are text for a person, quoted by
-    /// ShellQuote, never run.) One audited exception: kvmnet-diag's firewall reader runs
-    /// nft by absolute path with constant arguments and no shell (issue 16: the ruleset has
-    /// no other interface); the agent does not link it.
+    /// ShellQuote, never run.) One audited module starts processes, KVMNetSubprocess
+    /// (posix_spawn and waitpid, with its C shim), and one source uses it: kvmnet-diag's
+    /// firewall reader, which runs nft by absolute path with constant arguments and no
+    /// shell (issue 16: the ruleset has no other interface). The agent links neither.
     static let audited: [String: Set<String>] = [
-        "KVMNetFirewallReader/FirewallReader.swift": ["posix_spawn", "Process("],
+        "KVMNetSubprocess/Subprocess.swift": ["posix_spawn"],
+        "CSubprocessShim/shim.h": ["posix_spawn"],
     ]
 
     @Test func theOneProcessKvmnetDiagStartsIsNftWithConstantArguments() throws {
@@ -157,10 +159,47 @@ struct HardeningPrivilegeTests {
         #expect(reader.contains("public static let nftPaths = [\"/usr/sbin/nft\", \"/sbin/nft\", \"/usr/bin/nft\"]"))
         #expect(reader.contains("run(nft, [\"-j\", \"list\", \"ruleset\"])"))
         #expect(reader.components(separatedBy: " run(").count - 1 == 2, "run() is defined once and called once")
+        #expect(reader.components(separatedBy: "Subprocess.run(").count - 1 == 1, "one program started, from run()")
+        #expect(reader.contains("Subprocess.run([path] + args, environment: [:], timeout: timeoutSeconds)"))
+
+        // The only source that imports the spawning module is the firewall reader.
+        let sources = root.appendingPathComponent("Sources").path
+        let files = try #require(FileManager.default.enumerator(atPath: sources)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        let importers = try files.filter { try String(contentsOfFile: sources + "/" + $0, encoding: .utf8).contains("import KVMNetSubprocess") }
+        #expect(importers == ["KVMNetFirewallReader/FirewallReader.swift"], "\(importers)")
+
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         let agentTarget = try #require(manifest.range(of: "name: \"KVMNetAgent\"")).upperBound
         let agentDeps = manifest[agentTarget...].prefix { $0 != ")" }
         #expect(!agentDeps.contains("KVMNetFirewallReader"), "the agent must not link the firewall reader")
+        #expect(!agentDeps.contains("KVMNetSubprocess"), "the agent must not link KVMNetSubprocess")
+        // The targets that name KVMNetSubprocess: itself, the firewall reader, the tests'
+        // support (a target declared over several lines has no name on that line: fails).
+        let users = manifest.split(separator: "\n").filter { $0.contains("\"KVMNetSubprocess\"") }.map { line -> String in
+            guard let name = line.range(of: "name: \"") else { return String(line) }
+            return String(line[name.upperBound...].prefix { $0 != "\"" })
+        }
+        #expect(Set(users) == ["KVMNetSubprocess", "KVMNetFirewallReader", "KVMNetTestSupport"], "\(users)")
+        // And the built agent holds no code of it (its symbols name the module).
+        let agent = try Data(contentsOf: URL(fileURLWithPath: AgentProcess.agentPath))
+        #expect(agent.range(of: Data("KVMNetSubprocess".utf8)) == nil, "kvmnet-agent links KVMNetSubprocess")
+        #expect(agent.range(of: Data("KVMNetFirewallReader".utf8)) == nil, "kvmnet-agent links KVMNetFirewallReader")
+    }
+
+    /// No test starts a program with Foundation's Process: on Linux it can miss the exit
+    /// of a child under load and wait forever (docs/reliability.md, "Child processes");
+    /// tests use KVMNetSubprocess (`Subprocess.run`, `Subprocess.Child`) through
+    /// KVMNetTestSupport.
+    @Test func noTestUsesFoundationProcess() throws {
+        let tests = AgentProcess.repositoryRoot.appendingPathComponent("Tests").path
+        let files = try #require(FileManager.default.enumerator(atPath: tests)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 50)
+        let call = try Regex(#"(^|[^A-Za-z0-9_])(Foundation\.)?Process\(\)|NSTask"#)
+        for f in files where !f.hasSuffix("HardeningPrivilegeTests.swift") {
+            let text = try String(contentsOfFile: tests + "/" + f, encoding: .utf8)
+            let hits = text.split(separator: "\n").filter { $0.contains(call) }
+            #expect(hits.isEmpty, "\(f) starts a program with Foundation's Process: \(hits.prefix(2))")
+        }
     }
 
     @Test func noSourceStartsAProcess() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KVMNetTestSupport
 
 /// Runs a program with fixed arguments (no shell), for setting up kernel scenarios.
 enum Command {
@@ -23,22 +24,12 @@ enum Command {
         guard let program = arguments.first, let path = locate(program) else {
             throw Failure(arguments: arguments, status: -1, stderr: "not installed")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = Array(arguments.dropFirst())
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read before waiting, so that a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(arguments: arguments, status: p.terminationStatus,
-                          stderr: String(decoding: stderr, as: UTF8.self))
+        // KVMNetSubprocess, not Foundation's Process (which can miss the exit under load);
+        // both pipes drained together, so that a full one cannot block the child.
+        let r = try Subprocess.run([path] + arguments.dropFirst())
+        guard r.status == 0 else {
+            throw Failure(arguments: arguments, status: r.status, stderr: r.stderrText)
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return r.stdoutText
     }
 }

@@ -1,31 +1,27 @@
 import Foundation
+import KVMNetTestSupport
 
 /// A child process (the agent, Prometheus) that is always stopped: by ``stop()`` (called
 /// from `defer` in the tests), by `deinit`, and, should the test process die, by the kernel
 /// (`setpriv --pdeathsig KILL`).
+///
+/// Started and reaped with KVMNetSubprocess (posix_spawn, waitpid), not Foundation's
+/// Process, which on Linux can miss the exit of a child under load and wait forever.
 final class ChildProcess {
     let name: String
-    let process = Process()
+    let process: Subprocess.Child
     private let logPath: String
 
     /// Starts `executable` with `arguments`; stdout and stderr go to a log file.
     init(_ name: String, executable: String, arguments: [String], logDirectory: String) throws {
         self.name = name
         logPath = "\(logDirectory)/\(name).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        var argv = [executable] + arguments
         if let setpriv = Paths.tool("setpriv") {
-            process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--pdeathsig", "KILL", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
         }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
+        process = try Subprocess.Child(argv, stdout: .file(logPath), stderr: .file(logPath))
     }
 
     /// What the process wrote so far.
@@ -36,20 +32,12 @@ final class ChildProcess {
     /// SIGTERM, then SIGKILL after `grace` seconds.
     func stop(grace: Double = 5) {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.stop(grace: grace)
     }
 
     /// Waits for the process to exit on its own; `nil` if it still runs after `timeout`.
     func waitForExit(timeout: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        process.wait(timeout: timeout)?.status
     }
 
     deinit { stop(grace: 1) }
@@ -58,27 +46,7 @@ final class ChildProcess {
 /// Runs a command to its end and returns its exit status and output.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = inp
-    try p.run()
-    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try inp.fileHandleForWriting.close()
-    // Read both pipes concurrently so that neither fills up.
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+    // Both pipes drained together (poll); no stdin: an empty one, as before.
+    let r = try Subprocess.run([executable] + arguments, stdin: Array((stdin ?? "").utf8))
+    return (r.status, r.stdoutText, r.stderrText)
 }

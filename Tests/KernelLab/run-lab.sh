@@ -18,7 +18,7 @@
 #   KVMNET_AGENT       agent binary (default .build/release/kvmnet-agent; if
 #                      set explicitly it must exist)
 #   KVMNET_DIAG        diag binary (default .build/release/kvmnet-diag)
-#   LAB_BOOT_TIMEOUT   seconds per boot (default 900)
+#   LAB_BOOT_TIMEOUT   seconds per boot (default 1200)
 #   LAB_SCENARIOS      subset of scenario names (default: all in scenarios/)
 #   LAB_QEMU_EXTRA     extra qemu arguments
 set -eu
@@ -34,7 +34,7 @@ while getopts o: opt; do
     esac
 done
 shift $((OPTIND - 1))
-boot_timeout=${LAB_BOOT_TIMEOUT:-900}
+boot_timeout=${LAB_BOOT_TIMEOUT:-1200}
 
 die() { echo "run-lab: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run Tests/KernelLab/install-deps.sh"

@@ -9,7 +9,7 @@ public enum ConfigSystem: String, Sendable, Hashable, Codable, CaseIterable, Com
     case ifupdown
     /// NetworkManager keyfiles (`system-connections/*.nmconnection`).
     case networkManager = "networkmanager"
-    /// systemd-networkd `.netdev` and `.network` files, with drop-ins.
+    /// systemd-networkd `.netdev` and `.network` files, with drop-ins (`<file>.d/*.conf`).
     case networkd
     /// netplan YAML (`/etc/netplan/*.yaml`).
     case netplan
@@ -111,6 +111,9 @@ public struct IntendedDevice: Sendable, Hashable, Codable {
     public var bondSlaves: Configured<[String]>?
     public var vlanID: Configured<Int>?
     public var vlanParent: Configured<String>?
+    /// The VLAN's tag protocol as written (`802.1q`, `802.1ad`; networkd's `[VLAN]
+    /// Protocol=`); `nil`: not configured (802.1Q).
+    public var vlanProtocol: Configured<String>?
     /// Ports named on the bridge itself (ifupdown `bridge-ports`, netplan `interfaces`).
     public var bridgePorts: Configured<[String]>?
     /// The bond or bridge this device is a slave or port of (`MASTER=`, `BRIDGE=`,

@@ -22,6 +22,8 @@ public enum Source: String, Sendable, Hashable, Codable, CaseIterable, CustomStr
     case ifupdown
     /// NetworkManager keyfiles (`system-connections/*.nmconnection`).
     case networkManager = "networkmanager"
+    /// systemd-networkd's `.netdev` and `.network` files and their drop-ins.
+    case networkd
     /// `/proc/sys/net/...`.
     case sysctl
     /// `/proc/net/route`.

@@ -23,6 +23,10 @@ public struct HostPaths: Sendable, Hashable {
     /// NetworkManager's keyfile directories, in its precedence (a file name in an earlier
     /// one shadows the same name in a later one).
     public var networkManagerDirectories: [String] = HostPaths.defaultNetworkManagerDirectories
+    /// systemd-networkd's directories, in its precedence: a `.netdev` or `.network` file
+    /// name in an earlier one shadows the same name in a later one; drop-ins
+    /// (`<file>.d/*.conf`) are taken from all of them.
+    public var networkdDirectories: [String] = HostPaths.defaultNetworkdDirectories
 
     /// Running domains, defined domains, active networks, defined networks.
     public static let defaultLibvirtDirectories = [
@@ -33,6 +37,13 @@ public struct HostPaths: Sendable, Hashable {
     public static let defaultNetworkManagerDirectories = [
         "/etc/NetworkManager/system-connections", "/run/NetworkManager/system-connections",
         "/usr/lib/NetworkManager/system-connections",
+    ]
+    /// networkd's own search path (systemd 252's `NETWORK_DIRS`, as `strings` shows it in
+    /// Debian's binary and `systemd-analyze cat-config` follows it): `/usr/local/lib` before
+    /// `/usr/lib`, and `/lib` for hosts whose /usr is not merged.
+    public static let defaultNetworkdDirectories = [
+        "/etc/systemd/network", "/run/systemd/network", "/usr/local/lib/systemd/network",
+        "/usr/lib/systemd/network", "/lib/systemd/network",
     ]
 
     /// The real host's paths by default.
@@ -56,6 +67,7 @@ public struct HostPaths: Sendable, Hashable {
         ifcfgDirectory = under(ifcfgDirectory)
         ifupdownInterfaces = under(ifupdownInterfaces)
         networkManagerDirectories = networkManagerDirectories.map(under)
+        networkdDirectories = networkdDirectories.map(under)
     }
 
     /// A path named inside a configuration file: absolute ones under ``configRoot``,

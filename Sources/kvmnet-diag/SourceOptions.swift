@@ -26,7 +26,7 @@ struct SourceOptions: ParsableArguments {
         "Proxmox VE's root: guest configs under <dir>/qemu-server and <dir>/lxc (and <dir>/nodes/<this host>/...). Default: /etc/pve.",
         valueName: "dir"))
     var proxmoxRoot: String?
-    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
+    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd files) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
     var configRoot: String?
 
     @Option(name: .customLong("interfaces-file"), help: ArgumentHelp("ifupdown's interfaces file (its source lines are followed). Default: /etc/network/interfaces.", valueName: "file"))
@@ -35,6 +35,9 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("nm-dir"), help: ArgumentHelp("Directory of NetworkManager keyfiles (repeatable). Default: /etc, /run and /usr/lib NetworkManager/system-connections.", valueName: "dir"))
     var networkManagerDirectories: [String] = []
 
+    @Option(name: .customLong("networkd-dir"), help: ArgumentHelp("Directory of systemd-networkd .netdev/.network files and their <file>.d/ drop-ins (repeatable, in precedence order). Default: /etc, /run, /usr/local/lib, /usr/lib and /lib systemd/network.", valueName: "dir"))
+    var networkdDirectories: [String] = []
+
     @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
     var noFirewall = false
 
@@ -42,6 +45,7 @@ struct SourceOptions: ParsableArguments {
     var anyGiven: Bool {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || proxmoxRoot != nil || noFirewall
             || configRoot != nil || interfacesFile != nil || !networkManagerDirectories.isEmpty
+            || !networkdDirectories.isEmpty
     }
 
     /// The given paths, the defaults for the others.
@@ -55,6 +59,7 @@ struct SourceOptions: ParsableArguments {
         if let proxmoxRoot { paths.proxmoxRoot = proxmoxRoot }
         if let interfacesFile { paths.ifupdownInterfaces = interfacesFile }
         if !networkManagerDirectories.isEmpty { paths.networkManagerDirectories = networkManagerDirectories }
+        if !networkdDirectories.isEmpty { paths.networkdDirectories = networkdDirectories }
         return paths
     }
 

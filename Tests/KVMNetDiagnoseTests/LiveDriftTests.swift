@@ -2,7 +2,7 @@ import Foundation
 import KVMNetTestSupport
 import Testing
 
-/// The drift checks on a real kernel, for ifupdown2 and NetworkManager: a configuration
+/// The drift checks on a real kernel, for ifupdown2, NetworkManager and systemd-networkd: a configuration
 /// tree in a temporary directory (read with `--config-root`), and devices built in a
 /// network namespace of the test's own, once as configured and once drifted. Bridges and
 /// veths only (this kernel has no bonding or 8021q: their drift is unit-tested on
@@ -11,7 +11,7 @@ import Testing
 struct LiveDriftTests {
     init() throws { try LiveTests.require(LiveHost.available, "needs root and iproute2") }
 
-    enum System: String, CaseIterable { case ifupdown, networkManager }
+    enum System: String, CaseIterable { case ifupdown, networkManager, networkd }
 
     /// br-cfg: MTU 1400, port veth-a; br-gone: configured, never built. (No VLAN
     /// filtering: this kernel refuses `vlan_filtering`; bridge VLAN drift is unit-tested.)
@@ -51,6 +51,20 @@ struct LiveDriftTests {
                 try text.write(to: url, atomically: true, encoding: .utf8)
                 try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
             }
+        case .networkd:
+            // br-cfg's MTU in a drop-in, veth-a's .network in /run (networkd reads both).
+            let etc = root.appendingPathComponent("etc/systemd/network")
+            let run = root.appendingPathComponent("run/systemd/network")
+            try fm.createDirectory(at: etc.appendingPathComponent("10-br-cfg.network.d"), withIntermediateDirectories: true)
+            try fm.createDirectory(at: run, withIntermediateDirectories: true)
+            let files = [
+                etc.appendingPathComponent("10-br-cfg.netdev"): "[NetDev]\nName=br-cfg\nKind=bridge\n",
+                etc.appendingPathComponent("10-br-cfg.network"): "[Match]\nName=br-cfg\n\n[Network]\nLinkLocalAddressing=no\n",
+                etc.appendingPathComponent("10-br-cfg.network.d/mtu.conf"): "[Link]\nMTUBytes=1400\n",
+                etc.appendingPathComponent("10-br-gone.netdev"): "[NetDev]\nName=br-gone\nKind=bridge\n",
+                run.appendingPathComponent("20-veth-a.network"): "[Match]\nName=veth-a\n\n[Network]\nBridge=br-cfg\n\n[Link]\nMTUBytes=1400\n",
+            ]
+            for (url, text) in files { try text.write(to: url, atomically: true, encoding: .utf8) }
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
         #expect(Source.allCases.map(\.rawValue) == [
             "sysfs", "brforward", "netlink", "procfs_bonding", "procfs_vlan", "libvirt", "proxmox", "ifcfg",
             // issue 14: configuration sources read by kvmnet-diag (and /diagnose); the agent counts none of them
-            "ifupdown", "networkmanager",
+            "ifupdown", "networkmanager", "networkd",
             "sysctl", "route", "procfs",
         ])
         #expect(Source.kernel.map(\.rawValue) == ["brforward", "netlink", "procfs_bonding", "procfs_vlan", "sysfs"])

@@ -15,10 +15,10 @@ enum DriftChecks {
     /// Skips when no configuration system is in use (or its files could not be read).
     static func noConfiguration(_ ctx: CheckContext) -> String? {
         if ctx.intended.systems.isEmpty {
-            for source in [Source.ifcfg, .ifupdown, .networkManager] {
+            for source in [Source.ifcfg, .ifupdown, .networkManager, .networkd] {
                 if let denied = ctx.deniedRead(source) { return CheckContext.needsPrivilege(denied) }
             }
-            return "no network configuration found (ifcfg, /etc/network/interfaces, NetworkManager keyfiles)"
+            return "no network configuration found (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd .netdev/.network files)"
         }
         return nil
     }
@@ -41,7 +41,7 @@ enum DriftChecks {
                     check: id, severity: .warn, subject: d.name,
                     explanation: "\(d.name) runs differently from its \(d.system.displayName) configuration (\(d.profile.map { "profile \($0) in " } ?? "")\(d.file)): \(diffs.map(\.what).joined(separator: "; ")). \(category == .missing ? "It is not there for whatever runs on it." : "The next reboot or reload changes the network under the running VMs.")",
                     evidence: diffs.flatMap(\.evidence),
-                    fix: ConfigFix.apply(d, ctx: ctx),
+                    fix: ConfigFix.apply(d, diffs, ctx: ctx),
                     devices: [d.name])
             })
         }
@@ -106,7 +106,7 @@ enum DriftChecks {
                 check: "config.name_id_mismatch", severity: .fail, subject: label.origin.value,
                 explanation: "\(label.origin.value) contradicts itself: its name \(label.value) says \(problems.map(\.named).joined(separator: " and ")) but it sets \(problems.map(\.sets).joined(separator: " and ")), as if it was copied from another one and not fully edited. When it is applied the device comes up in the wrong VLAN or clashes with the original.",
                 evidence: problems.map { ctx.evidence.config($0.setting) },
-                fix: problems.map { ConfigFix.edit(d, $0.setting, to: $0.expected) }.joined(separator: "; ") + "; then " + ConfigFix.applyCommand(d),
+                fix: problems.map { ConfigFix.edit(d, $0.setting, to: $0.expected) }.joined(separator: "; ") + "; then " + ConfigFix.applyCommand(d, recreate: d.kind.isVirtual),
                 devices: [d.name])
         })
     }
@@ -178,6 +178,10 @@ enum ConfigDrift {
         var category: Category
         var what: String
         var evidence: [Evidence]
+        /// A property the system sets only when it creates the device (networkd never
+        /// changes a running netdev's bond mode, VLAN id or parent): applying the files
+        /// means deleting the device first.
+        var recreate = false
     }
 
     static func isRunning(_ name: String, _ topology: Topology) -> Bool {
@@ -199,13 +203,17 @@ enum ConfigDrift {
         if d.kind == .vlan, let vlan = topology.vlans[d.name] {
             if let id = d.vlanID, id.value != vlan.id {
                 out.append(Difference(category: .vlan, what: "\(d.system == .ifcfg ? "VLAN_ID=" : "VLAN ")\(id.value) configured, VLAN \(vlan.id) running",
-                                      evidence: [cite(id.origin), ctx.evidence.vlan(vlan)]))
+                                      evidence: [cite(id.origin), ctx.evidence.vlan(vlan)], recreate: true))
             }
             let parent = d.vlanParent?.value ?? VLANName.parse(d.name)?.parent
             if let parent, parent != vlan.parent {
                 let cited = d.vlanParent.map { cite($0.origin) } ?? ctx.evidence.model("parent from name \(d.name)", parent)
                 out.append(Difference(category: .vlan, what: "parent \(parent) configured, \(vlan.parent) running",
-                                      evidence: [cited, ctx.evidence.vlan(vlan)]))
+                                      evidence: [cited, ctx.evidence.vlan(vlan)], recreate: true))
+            }
+            if let proto = d.vlanProtocol, let running = vlan.proto, proto.value.lowercased() != running.lowercased() {
+                out.append(Difference(category: .vlan, what: "protocol \(proto.value) configured, \(running) running",
+                                      evidence: [cite(proto.origin), ctx.evidence.vlan(vlan)], recreate: true))
             }
         }
         if d.kind == .bond, let bond = topology.bonds[d.name] {
@@ -246,7 +254,7 @@ enum ConfigDrift {
         var out: [Difference] = []
         if let filtering = d.vlanFiltering, let running = bridge.vlanFiltering, filtering.value != running {
             out.append(Difference(category: .bridgeVLAN, what: "VLAN filtering \(filtering.value ? "on" : "off") configured, \(running ? "on" : "off") running",
-                                  evidence: [ctx.evidence.config(filtering.origin), ctx.evidence.vlanFiltering(bridge)]))
+                                  evidence: [ctx.evidence.config(filtering.origin), ctx.evidence.vlanFiltering(bridge)], recreate: true))
         }
         if let own = d.vlans, let running = bridge.vlans, bridge.vlanAware, let what = vlanDifference(own.value, running) {
             out.append(Difference(category: .bridgeVLAN, what: "VLANs of \(d.name) itself: \(what)",
@@ -289,13 +297,13 @@ enum ConfigDrift {
             let mode = Int(text.value).map { BondMode(kernelValue: UInt8(clamping: $0)) } ?? BondMode(rawValue: text.value) ?? .unknown
             if mode != bond.mode {
                 out.append(Difference(category: .bond, what: "mode \(text.value) configured, \(bond.mode.rawValue) running",
-                                      evidence: [ctx.evidence.config(text.origin), ctx.evidence.bond(bond.name, "Bonding Mode", bond.mode.rawValue)]))
+                                      evidence: [ctx.evidence.config(text.origin), ctx.evidence.bond(bond.name, "Bonding Mode", bond.mode.rawValue)], recreate: true))
             }
         }
         if let miimon = d.bondMiimon, miimon.value != bond.miimonMs {
             out.append(Difference(category: .bond, what: "miimon=\(miimon.value) configured, \(bond.miimonMs) running",
                                   evidence: [ctx.evidence.config(miimon.origin),
-                                             ctx.evidence.bond(bond.name, "MII Polling Interval (ms)", String(bond.miimonMs))]))
+                                             ctx.evidence.bond(bond.name, "MII Polling Interval (ms)", String(bond.miimonMs))], recreate: true))
         }
         let members = ctx.intended.members(of: bond.name, system: d.system)
         let configured = Set(members.map(\.name))
@@ -323,24 +331,47 @@ enum ConfigFix {
         case .ifcfg: return "with ONBOOT=yes"
         case .ifupdown: return "with auto"
         case .networkManager: return "with autoconnect"
-        case .networkd, .netplan: return "to be created at boot"
+        case .networkd: return "in systemd-networkd's files (applied at boot)"
+        case .netplan: return "to be created at boot"
         }
     }
 
     /// Makes the running state what the configuration says (when the files are right),
     /// or points at the file (when the running state is right).
-    static func apply(_ d: IntendedDevice, ctx: CheckContext) -> String {
-        "if the configuration is right: \(applyCommand(d)); if the running state is right, update \(d.file)"
+    static func apply(_ d: IntendedDevice, _ diffs: [ConfigDrift.Difference], ctx: CheckContext) -> String {
+        let recreate = d.kind.isVirtual && diffs.contains { $0.recreate }
+        var command = applyCommand(d, recreate: recreate, missing: diffs.contains { $0.category == .missing })
+        guard d.system == .networkd else {
+            return "if the configuration is right: \(command); if the running state is right, update \(d.file)"
+        }
+        // networkd's values are spread over a .netdev, the .network and drop-ins: name the
+        // files the differing values are written in.
+        var files: [String] = []
+        for e in diffs.flatMap(\.evidence) where e.source == d.system.rawValue {
+            if let f = e.file, !files.contains(f) { files.append(f) }
+        }
+        if recreate {
+            command += " (networkd sets a netdev's mode, id and parent only when it creates it: networkctl reload leaves a running one as it is; deleting it takes down what runs on it)"
+        }
+        return "if the configuration is right: \(command); if the running state is right, update \(files.isEmpty ? d.file : files.joined(separator: " or ")) and networkctl reload"
     }
 
-    /// The system's command that brings the running state to the configuration.
-    static func applyCommand(_ d: IntendedDevice) -> String {
+    /// The system's command that brings the running state to the configuration:
+    /// `recreate` when what differs is set only at creation, `missing` when the device
+    /// does not run.
+    static func applyCommand(_ d: IntendedDevice, recreate: Bool = false, missing: Bool = false) -> String {
         let name = q(d.name)
         switch d.system {
         case .ifcfg: return "ifdown \(name); ifup \(name) (nmcli connection up \(name))"
         case .ifupdown: return "ifreload -a (ifupdown2; with ifupdown: ifdown \(name) && ifup \(name))"
         case .networkManager: return "nmcli connection up \(q(d.profile ?? d.name))"
-        case .networkd: return "networkctl reload && networkctl reconfigure \(name)"
+        case .networkd:
+            if missing {
+                return d.kind.isVirtual ? "networkctl reload (creates the netdevs that do not run)"
+                    : "networkctl reload once \(name) exists (a .network creates no device: check the NIC and its name with ip link)"
+            }
+            if recreate { return "ip link delete \(name) && networkctl reload" }
+            return "networkctl reload && networkctl reconfigure \(name)"
         case .netplan: return "netplan apply"
         }
     }
@@ -353,6 +384,11 @@ enum ConfigFix {
             return "nmcli connection modify \(q(d.profile ?? d.name)) \(key) \(q(value))"
         case .ifupdown:
             return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), make '\(setting.key) \(setting.value)' say \(value)"
+        case .networkd:
+            // `[VLAN] Id`: the section and the key.
+            let parts = setting.key.split(separator: " ", maxSplits: 1)
+            let key = parts.count == 2 ? "\(parts[1])=\(value) in \(parts[0])" : "\(setting.key)=\(value)"
+            return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), set \(key)"
         default:
             return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), set \(setting.key)=\(value)"
         }
@@ -368,6 +404,11 @@ enum ConfigFix {
             let type = kind == "bridge" ? "bridge" : kind == "bond" ? "bond" : "vlan"
             ways.append("nmcli connection add type \(type) ifname \(n) con-name \(n)\(type == "vlan" ? " vlan.id ID vlan.parent PARENT" : "")")
         }
+        if systems.contains(.networkd) {
+            let netdevKind = kind == "bridge" ? "bridge" : kind == "bond" ? "bond" : "vlan"
+            let extra = netdevKind == "vlan" ? ", [VLAN] Id=ID, and VLAN=\(name) in the parent's .network" : ""
+            ways.append("create /etc/systemd/network/\(name).netdev with [NetDev] Name=\(name) Kind=\(netdevKind)\(extra), then networkctl reload")
+        }
         if systems.contains(.ifcfg) {
             let type = kind == "bridge" ? "TYPE=Bridge" : kind == "bond" ? "TYPE=Bond BONDING_MASTER=yes" : "VLAN=yes"
             ways.append("create \(HostFiles.join(ctx.facts.ifcfgDirectory ?? HostPaths.defaultIfcfgDirectory, "ifcfg-\(name)")) with DEVICE=\(name) \(type) ONBOOT=yes")
@@ -382,6 +423,9 @@ enum ConfigFix {
         switch system {
         case .networkManager: return "NetworkManager (nmcli connection delete \(q(d?.profile ?? name)), or nmcli device set \(q(name)) managed no)"
         case .ifupdown: return "ifupdown (remove the iface \(name) stanza from \(d?.file ?? HostPaths.defaultIfupdownInterfaces))"
+        case .networkd:
+            let what = d.map { $0.kind.isVirtual ? "remove \($0.file)" : "take \(name) out of [Match] Name= in \($0.file)" } ?? "remove its files"
+            return "systemd-networkd (\(what), or match it in a .network with [Link] Unmanaged=yes; then networkctl reload)"
         default: return "\(system.displayName) (remove \(d?.file ?? name))"
         }
     }

@@ -22,6 +22,7 @@ public enum ConfigReader {
         var reading = ConfigReading()
         readInterfaces(paths, into: &reading)
         readKeyfiles(paths, into: &reading)
+        readNetworkd(paths, into: &reading)
         return reading
     }
 
@@ -92,6 +93,62 @@ public enum ConfigReader {
         guard !files.isEmpty else { return }
         reading.network.devices += KeyfileIntended.devices(files)
         reading.network.systems.append(DetectedConfigSystem(system: .networkManager, files: files.map(\.path)))
+    }
+
+    // MARK: systemd-networkd
+
+    static func readNetworkd(_ paths: HostPaths, into reading: inout ConfigReading) {
+        // networkd's precedence: the first directory with a file name wins (a file in /etc
+        // shadows the one of that name in /usr/lib; an empty one or a link to /dev/null
+        // masks it); drop-ins of one name likewise, from every directory.
+        var chosen: [String: String] = [:]
+        var dropIns: [String: [String: String]] = [:]
+        for dir in paths.networkdDirectories {
+            guard let listing = HostFiles.list(dir, source: .networkd) else { continue }
+            switch listing {
+            case .failure(let e): reading.errors.append(e)
+            case .success(let entries):
+                for name in entries {
+                    if NetworkdIntended.kind(ofFileNamed: name) != nil {
+                        if chosen[name] == nil { chosen[name] = HostFiles.join(dir, name) }
+                    } else if let owner = NetworkdIntended.owner(ofDropInDirectory: name) {
+                        let sub = HostFiles.join(dir, name)
+                        guard let inner = HostFiles.list(sub, source: .networkd) else { continue }
+                        switch inner {
+                        case .failure(let e): reading.errors.append(e)
+                        case .success(let confs):
+                            for conf in confs where conf.hasSuffix(".conf") && !conf.hasPrefix(".") && dropIns[owner]?[conf] == nil {
+                                dropIns[owner, default: [:]][conf] = HostFiles.join(sub, conf)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func parse(_ path: String) -> INIFile? {
+            switch HostFiles.load(path, source: .networkd) {
+            case .absent: return nil
+            case .failed(let e): reading.errors.append(e); return nil
+            case .text(let text):
+                let file = INIParser.parse(text, path: path, continuation: true)
+                reading.texts.append(SourceFile(kind: "networkd", path: path, text: text))
+                reading.errors += file.problems.map { SourceError(source: .networkd, path: path, message: $0.description) }
+                return file
+            }
+        }
+        var files: [NetworkdFile] = []
+        for name in chosen.keys.sorted() {
+            guard let kind = NetworkdIntended.kind(ofFileNamed: name), let main = parse(chosen[name]!), !main.sections.isEmpty else { continue }
+            let confs = (dropIns[name] ?? [:]).keys.sorted().compactMap { dropIns[name]![$0].flatMap(parse) }
+            files.append(NetworkdFile(kind: kind, main: main, dropIns: confs))
+        }
+        let (devices, problems) = NetworkdIntended.read(files)
+        reading.errors += problems
+        // In use when the files configure a device: the .network files systemd ships in
+        // /usr/lib/systemd/network (globs, containers) are on every host, networkd or not.
+        guard !devices.isEmpty else { return }
+        reading.network.devices += devices
+        reading.network.systems.append(DetectedConfigSystem(system: .networkd, files: files.flatMap { [$0.path] + $0.dropIns.map(\.path) }))
     }
 
     // MARK: helpers

@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "KVMNetTestSupportTests", dependencies: ["KVMNetTestSupport"]),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
         .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),

@@ -1,6 +1,7 @@
 import Foundation
 import KVMNetModel
 import KVMNetSources
+import KVMNetTestSupport
 import Testing
 
 /// The ifupdown and NetworkManager parsers against files the real tools wrote or
@@ -183,16 +184,10 @@ import Testing
         #expect(names.count == 10)
         var shown: [String] = []
         for name in names.sorted() {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.analyze)
-            p.arguments = ["cat-config", "--no-pager", "--root=\(Self.root)", "systemd/network/\(name)"]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(name)")
-            shown += String(decoding: data, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("# /") }.map { String($0.dropFirst(2)) }
+            let r = try Subprocess.run([Self.analyze, "cat-config", "--no-pager", "--root=\(Self.root)", "systemd/network/\(name)"],
+                                       timeout: 60)
+            #expect(r.status == 0, "\(name): \(r.stderrText)")
+            shown += r.stdoutText.split(separator: "\n").filter { $0.hasPrefix("# /") }.map { String($0.dropFirst(2)) }
         }
         #expect(reading.network.systems.map(\.system) == [.networkd])
         #expect(reading.network.systems.first?.files == shown)

@@ -40,14 +40,22 @@ public struct Chain: Sendable, Hashable, Codable {
         return out
     }
 
-    /// The devices of the hops from the endpoint up to the first hop of `bridge` (the
-    /// endpoint's alone when the endpoint is that bridge).
-    func devices(upTo bridge: String) -> Set<String> {
-        var out: Set<String> = endpoint.domain.map { [$0] } ?? []
-        for hop in hops {
-            out.formUnion(hop.devices)
-            if hop.name == bridge { break }
+    /// The hops from the endpoint up to the first hop of `bridge` (the endpoint, the
+    /// bridges and veths or VLAN devices on the way, the bridge itself; the endpoint alone
+    /// when the endpoint is that bridge). Slave hops are left out.
+    func hops(upTo bridge: String) -> [Hop] {
+        var out: [Hop] = []
+        for hop in hops where hop.kind != .slaves {
+            out.append(hop)
+            if hop.name == bridge && (hop.kind == .bridge || hop.kind == .endpoint) { break }
         }
+        return out
+    }
+
+    /// The devices of ``hops(upTo:)``, and the endpoint's domain.
+    func devices(upTo bridge: String) -> Set<String> {
+        var out = Set(hops(upTo: bridge).flatMap(\.devices))
+        if let domain = endpoint.domain { out.insert(domain) }
         return out
     }
 

@@ -27,8 +27,8 @@ public enum PathRenderer {
             return join(left: from.hops.prefix(1).map { Piece(hop: $0, reversed: false) }, right: [], breakBetween: false)
         case .sameBridge:
             let shared = from.bridge ?? ""
-            let left = upTo(shared, from)
-            let right = upTo(shared, to).filter { $0.name != shared || $0.kind != .bridge }
+            let left = from.hops(upTo: shared)
+            let right = to.hops(upTo: shared).filter { $0.name != shared || $0.kind != .bridge }
             return join(left: left.map { Piece(hop: $0, reversed: false) },
                         right: right.reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: false)
         case .sameSegment:
@@ -38,8 +38,8 @@ public enum PathRenderer {
         case .vlanMismatch where from.bridge != nil && from.bridge == to.bridge:
             // Two ports of one VLAN-aware bridge in different VLANs: the break is inside it.
             let shared = from.bridge ?? ""
-            return join(left: upTo(shared, from).map { Piece(hop: $0, reversed: false) },
-                        right: upTo(shared, to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
+            return join(left: from.hops(upTo: shared).map { Piece(hop: $0, reversed: false) },
+                        right: to.hops(upTo: shared).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         case .vlanMismatch:
             return join(left: side(from, reversed: false), right: side(to, reversed: true).reversed(), breakBetween: true)
         case .differentTrunks:
@@ -52,17 +52,6 @@ public enum PathRenderer {
             return join(left: upToBridge(from).map { Piece(hop: $0, reversed: false) },
                         right: upToBridge(to).reversed().map { Piece(hop: $0, reversed: true) }, breakBetween: true)
         }
-    }
-
-    /// A chain's hops from its endpoint up to the first hop of `bridge` (the endpoint,
-    /// the VLAN devices a host device's frames pass, the bridge).
-    private static func upTo(_ bridge: String, _ chain: Chain) -> [Hop] {
-        var out: [Hop] = []
-        for hop in chain.hops where hop.kind != .slaves {
-            out.append(hop)
-            if hop.name == bridge && (hop.kind == .bridge || hop.kind == .endpoint) { break }
-        }
-        return out
     }
 
     /// The hops above the trunk; the trunk itself, marked untagged, when the bridge's

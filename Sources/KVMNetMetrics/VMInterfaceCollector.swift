@@ -47,7 +47,7 @@ public struct VMInterfaceCollector: Collector {
             type: .gauge)
         var vlan = MetricFamily(
             name: "kvmnet_vm_interface_vlan",
-            help: "The VLAN of a VM interface's untagged frames, by source: pvid (its tap's PVID on a VLAN-aware bridge), vlan_device (the one VLAN device on its tap's bridge), libvirt (the <vlan> tag its XML asks for, or a trunk's untagged native tag).",
+            help: "The VLAN of a VM interface's untagged frames, by source: pvid (its tap's PVID on a VLAN-aware bridge), vlan_device (the one VLAN device on its tap's bridge), libvirt (the <vlan> tag its XML asks for, or a trunk's untagged native tag), proxmox (the tag= of a Proxmox VE guest's NIC).",
             type: .gauge)
         var seen = Set<String>()
         for i in table.interfaces {

@@ -32,7 +32,8 @@ lab_vm vm1 vnet0 brvlan-10 10.10.10.10
 lab_vm vm2 vnet1 brvlan-20 10.10.10.20
 lab_vm vm3 vnet2 brvlan-10 10.10.10.30
 lab_wait 100 lab_forwarding vnet0 vnet1 vnet2 br1.10 br1.20 bond0 || lab_error "ports not forwarding"
-lab_wait 50 sh -c '[ "$(sed -n "s/^MII Status: //p" /proc/net/bonding/bond0 | head -1)" = up ]' || lab_error "bond0 MII down"
+mii() { [ "$(lab_bond_field bond0 'MII Status')" = "$1" ]; }
+lab_wait 50 mii up || lab_error "bond0 MII down"
 
 lab_truth vm1-vm3 vm1 10.10.10.30 vm1 vm3
 lab_truth vm1-vm2 vm1 10.10.10.20 vm1 vm2
@@ -45,7 +46,7 @@ lab_dump layout
 # The switch ports go down: bond0 loses every slave's link.
 $IP -n sw link set s0 down
 $IP -n sw link set s1 down
-lab_wait 50 sh -c '[ "$(sed -n "s/^MII Status: //p" /proc/net/bonding/bond0 | head -1)" = down ]' || lab_error "bond0 still up"
+lab_wait 50 mii down || lab_error "bond0 still up"
 $IP -n vm1 neigh flush dev eth0
 LAB_TRUTH_STEP=dead lab_truth vm1-ext vm1 10.10.10.100 vm1 --external
 LAB_TRUTH_STEP=dead lab_truth vm1-vm3 vm1 10.10.10.30 vm1 vm3

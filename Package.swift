@@ -68,6 +68,18 @@ let package = Package(
         // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
         // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
         .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel", "KVMNetSubprocess"]),
+        // kvmnet-diag across hosts: the agents' API and Prometheus' HTTP API, over SwiftNIO's
+        // HTTP/1 client and NIOSSL (the server's own packages; docs/api.md, "Client").
+        .target(
+            name: "KVMNetRemote",
+            dependencies: [
+                "KVMNetModel", "KVMNetDiagnose", "KVMNetWeb",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Checks, path tracing and report rendering for kvmnet-diag.
         .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetSources"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
@@ -94,6 +106,7 @@ let package = Package(
             name: "kvmnet-diag",
             dependencies: [
                 "KVMNetModel", "KVMNetSources", "KVMNetDiagnose", "KVMNetNetlink", "KVMNetFirewallReader",
+                "KVMNetRemote", "KVMNetWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -25,7 +25,8 @@ public final class Agent: Sendable {
     let memoryTrimmer = MemoryTrimmer()
     /// Running libvirt domains' taps (live mode): `kvmnet_vm_interface_info`.
     let libvirtDomains: LibvirtDomains
-    /// `/diagnose`, when a diagnosis is plugged in.
+    /// `/diagnose` and `/api/v1/snapshot`, when a diagnosis is plugged in (the handler
+    /// tells them apart by the request's path).
     let diagnose: DiagnoseHandler?
     /// Bridges whose missing VLAN lists (`--no-netlink`) were logged already: said once.
     let reportedUnavailable = Mutex<Set<String>>([])
@@ -83,6 +84,8 @@ public final class Agent: Sendable {
             return diagnose(request, liveHost())
         case "/-/healthy", "/-/ready":
             return WebResponse(status: 200, contentType: "text/plain; charset=utf-8", text: "OK\n")
+        case let path where path == "/api" || path.hasPrefix("/api/"):
+            return handleAPI(request)
         default:
             return .notFound(request.path)
         }

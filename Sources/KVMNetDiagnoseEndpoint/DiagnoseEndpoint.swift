@@ -15,6 +15,7 @@ import KVMNetWeb
 /// (domain, interface, MAC or IP): no parameter reaches the filesystem or a shell.
 public enum DiagnoseEndpoint {
     public static func respond(_ request: WebRequest, host: LiveHost) -> WebResponse {
+        if request.path == AgentAPI.snapshotPath { return snapshot(request, host: host) }
         let query = QueryString.parse(request.query)
         for (key, value) in query {
             guard ["from", "to", "external"].contains(key) else {
@@ -32,10 +33,7 @@ public enum DiagnoseEndpoint {
         case (let from?, nil, _?): target = .external(from: from)
         default: return badRequest("give from and to, or from and external=1, or nothing")
         }
-        let collector = SnapshotCollector(paths: host.paths)
-        let diagSnapshot = collector.collect(
-            around: host.topology, topologySources: host.topologySources, addressSource: host.addressSource,
-            fdbMoves: host.fdbMoves, fdbMovesWindowSeconds: host.fdbMovesWindowSeconds)
+        let diagSnapshot = collect(host)
         let report = diagnose(diagSnapshot, request: DiagRequest(target))
         do {
             return WebResponse(status: report.status == .usageError ? 400 : 200,
@@ -43,6 +41,30 @@ public enum DiagnoseEndpoint {
         } catch {
             return WebResponse(status: 500, contentType: "text/plain; charset=utf-8", text: "cannot encode the report: \(error)\n")
         }
+    }
+
+    /// `/api/v1/snapshot`: `{"api_version": 1, "agent_version", "snapshot": {...}}`, the
+    /// snapshot as `kvmnet-diag snapshot` writes it, with the secrets of the files read
+    /// masked (``DiagSnapshot/maskingSecrets()``). No parameters.
+    static func snapshot(_ request: WebRequest, host: LiveHost) -> WebResponse {
+        guard request.query.isEmpty else { return AgentAPI.error(status: 400, "\(AgentAPI.snapshotPath) takes no parameters") }
+        let collected = collect(host).maskingSecrets()
+        do {
+            let body = try collected.jsonBytes()
+            var out = Array("{\"api_version\":\(AgentAPI.version),\"agent_version\":\"\(KVMNetDiagnoseVersion.current)\",\"snapshot\":".utf8)
+            out.reserveCapacity(out.count + body.count + 3)
+            out += body
+            out += Array("}\n".utf8)
+            return WebResponse(status: 200, contentType: "application/json", body: out)
+        } catch {
+            return AgentAPI.error(status: 500, "cannot encode the snapshot: \(error)")
+        }
+    }
+
+    private static func collect(_ host: LiveHost) -> DiagSnapshot {
+        SnapshotCollector(paths: host.paths).collect(
+            around: host.topology, topologySources: host.topologySources, addressSource: host.addressSource,
+            fdbMoves: host.fdbMoves, fdbMovesWindowSeconds: host.fdbMovesWindowSeconds)
     }
 
     private static func badRequest(_ message: String) -> WebResponse {

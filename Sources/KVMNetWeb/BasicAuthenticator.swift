@@ -70,6 +70,22 @@ extension String {
 
 /// Standard base64 (RFC 4648, with padding optional) without Foundation.
 enum Base64 {
+    /// With padding, for the client's basic-auth header (``HTTPClientConfig``).
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(table[Int(b0 >> 2)])
+            out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? table[Int((b1 & 15) << 2 | b2 >> 6)] : "=")
+            out.append(i + 2 < bytes.count ? table[Int(b2 & 63)] : "=")
+            i += 3
+        }
+        return out
+    }
+
     static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
         var out: [UInt8] = []
         var buffer: UInt32 = 0

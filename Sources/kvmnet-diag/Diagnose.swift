@@ -11,6 +11,9 @@ struct Diagnose: ParsableCommand {
               kvmnet-diag                     every check on the whole host
               kvmnet-diag diagnose vm1 vm2    can vm1 reach vm2?
               kvmnet-diag diagnose vm1 --external
+              kvmnet-diag diagnose vm1 vm3 --prometheus http://prometheus:9090
+                                              vm3 on another host: both hosts' agents answer
+              kvmnet-diag diagnose vm1 vm3 --peer hosta:9834 --peer hostb:9834
             """)
 
     @Argument(help: "First endpoint (domain, interface, MAC or IP).")
@@ -30,6 +33,8 @@ struct Diagnose: ParsableCommand {
 
     @OptionGroup var sources: SourceOptions
 
+    @OptionGroup var remote: RemoteOptions
+
     func validate() throws {
         if external && from == nil { throw ValidationError("--external needs an endpoint: kvmnet-diag diagnose A --external") }
         if external && to != nil { throw ValidationError("give either two endpoints or one with --external, not both") }
@@ -39,6 +44,8 @@ struct Diagnose: ParsableCommand {
         if snapshotFile != nil && sources.anyGiven {
             throw ValidationError("--from reads a saved snapshot; --path.*, --no-netlink, --libvirt-dir and --ifcfg-dir do not apply")
         }
+        try remote.validate(endpoints: from == nil ? 0 : (to == nil ? 1 : 2), external: external,
+                            local: snapshotFile != nil || sources.anyGiven)
     }
 
     var request: DiagRequest {
@@ -50,13 +57,27 @@ struct Diagnose: ParsableCommand {
     }
 
     func run() throws {
+        if remote.isRemote, let from {
+            let report: DiagReport
+            do {
+                report = try remote.diagnose(from, to, external: external, options: request.options)
+            } catch let failure as RemoteOptions.Failure {
+                Terminal.printError("kvmnet-diag: \(failure.message)")
+                throw ExitCode(failure.exitCode)
+            }
+            try output(report)
+        }
         let snapshot: DiagSnapshot
         if let snapshotFile {
             snapshot = try SnapshotFile.read(snapshotFile)
         } else {
             snapshot = sources.collect()
         }
-        let report = KVMNetDiagnose.diagnose(snapshot, request: request)
+        try output(KVMNetDiagnose.diagnose(snapshot, request: request))
+    }
+
+    /// Prints the report and exits with its code.
+    func output(_ report: DiagReport) throws -> Never {
         if json {
             var data = Data(try report.jsonBytes())
             data.append(0x0A)

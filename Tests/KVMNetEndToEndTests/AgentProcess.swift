@@ -27,10 +27,12 @@ final class AgentProcess {
 
     /// Starts the agent with `arguments` plus a listen address on a free port, and waits
     /// until it answers.
-    init(arguments: [String], executable: String = AgentProcess.agentPath, netns: String? = nil) throws {
+    /// `listen` is the address to bind (`0.0.0.0`: every address of the namespace, for
+    /// tests that reach the agent from another namespace); the health check asks 127.0.0.1.
+    init(arguments: [String], executable: String = AgentProcess.agentPath, netns: String? = nil, listen: String = "127.0.0.1") throws {
         port = try Self.freePort()
         self.netns = netns
-        var argv = [executable] + arguments + ["--web.listen-address=127.0.0.1:\(port)", "--log.level=debug"]
+        var argv = [executable] + arguments + ["--web.listen-address=\(listen):\(port)", "--log.level=debug"]
         if let netns {
             let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
             argv = [ip, "netns", "exec", netns] + argv

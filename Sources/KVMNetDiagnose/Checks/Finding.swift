@@ -14,9 +14,12 @@ public struct Finding: Sendable, Hashable, Codable {
     /// Devices and domains the finding concerns; a path diagnosis keeps the findings whose
     /// devices lie on the path, and marks those hops.
     public var devices: [String]
+    /// Across hosts: the host the finding is about; `nil` for one host, and for findings
+    /// that join both halves (`crosshost.*`).
+    public var host: String?
 
     public init(check: String, severity: Severity, subject: String, explanation: String,
-                evidence: [Evidence], fix: String, devices: [String] = []) {
+                evidence: [Evidence], fix: String, devices: [String] = [], host: String? = nil) {
         self.check = check
         self.severity = severity
         self.subject = subject
@@ -24,6 +27,7 @@ public struct Finding: Sendable, Hashable, Codable {
         self.evidence = evidence
         self.fix = fix
         self.devices = devices
+        self.host = host
     }
 
     /// The first sentence of the explanation.

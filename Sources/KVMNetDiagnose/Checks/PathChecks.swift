@@ -4,7 +4,7 @@ import KVMNetSources
 /// Checks of the path between two endpoints (`diagnose A B`); the MTU check also runs
 /// for `--external`.
 enum PathChecks {
-    static let all: [Check] = [vlanMismatch, differentBridges, subnetMismatch, mtuMismatch]
+    static let all: [Check] = [vlanMismatch, differentBridges, subnetMismatch, mtuMismatch, uplinkDown]
 
     /// Both chains of a two-ended diagnosis.
     private static func ends(_ ctx: CheckContext) -> (PathAnalysis, Chain, Chain, SegmentRelation)? {
@@ -177,5 +177,41 @@ enum PathChecks {
             evidence: mtus.map { ctx.evidence.link($0.0, .mtu, String($0.1)) },
             fix: "raise the small MTU: ip link set dev \(q(smallest.0)) mtu \(largest) (MTU=\(largest) in ifcfg-\(smallest.0)), or lower the guests' MTU to \(smallest.1)",
             devices: mtus.map(\.0))])
+    }
+
+    static let uplinkDown = Check(
+        id: "path.uplink_down", family: .path, severity: .fail,
+        title: "The NIC (or other device) a path leaves the host through is down",
+        modes: [.path, .external]
+    ) { ctx in
+        guard let path = ctx.path else { return .skipped("needs a path: diagnose A B or diagnose A --external") }
+        // Two ends on one bridge never leave the host: what lies below does not matter.
+        if path.relation == .sameBridge || path.relation == .same { return .ran([]) }
+        var chains = [path.from]
+        if let to = path.to { chains.append(to) }
+        var seen = Set<String>()
+        var findings: [Finding] = []
+        for chain in chains {
+            // Bonds have their own checks (bond.no_active_slave); VLAN devices theirs for
+            // the parent (vlan.parent_down). This one covers the NIC the segment leaves by.
+            for hop in chain.hops where hop.kind == .nic && !seen.contains(hop.name) {
+                seen.insert(hop.name)
+                guard let link = ctx.topology.links[hop.name], !link.isUp else { continue }
+                let noCarrier = link.carrier == false || link.operState == .lowerlayerdown
+                let adminDown = link.adminUp == false
+                let why = adminDown
+                    ? "it is administratively down"
+                    : noCarrier ? "it has no carrier: the cable, the transceiver or the switch port facing it is down" : "its state is \(link.operState.rawValue)"
+                var evidence = [ctx.evidence.link(hop.name, .operState, link.operState.rawValue)]
+                if let c = link.carrier { evidence.append(ctx.evidence.link(hop.name, .carrier, c ? "1" : "0")) }
+                findings.append(Finding(
+                    check: "path.uplink_down", severity: .fail, subject: hop.name,
+                    explanation: "\(chain.endpoint.displayName)'s frames leave the host through \(hop.name), which is down: \(why). Nothing reaches the outside that way.",
+                    evidence: evidence,
+                    fix: adminDown ? "ip link set dev \(q(hop.name)) up (ONBOOT=yes in ifcfg-\(hop.name))" : "check the cable and the switch port facing \(hop.name) (is it shut down, err-disabled, or in another VLAN?): ethtool \(q(hop.name)); ip link show \(q(hop.name))",
+                    devices: [hop.name]))
+            }
+        }
+        return .ran(findings)
     }
 }

@@ -36,11 +36,15 @@ public struct CheckOutcome: Sendable, Hashable, Codable {
     public var status: Status
     /// Why it was skipped.
     public var reason: String?
+    /// Across hosts: the host the check ran on; `nil` for one host, and for the checks
+    /// that join both hosts' halves (`crosshost.*`).
+    public var host: String?
 
-    public init(check: String, status: Status, reason: String? = nil) {
+    public init(check: String, status: Status, reason: String? = nil, host: String? = nil) {
         self.check = check
         self.status = status
         self.reason = reason
+        self.host = host
     }
 }
 
@@ -132,6 +136,9 @@ public struct DiagReport: Sendable, Hashable, Codable {
     public var dataErrors: [DataError]
     /// Problems with the request itself (an endpoint not found).
     public var requestErrors: [ResolveError]
+    /// Across hosts (`--prometheus`, `--peer`): each host's half, A's first; `nil` for a
+    /// diagnosis of one host.
+    public var hosts: [HostHalfReport]?
 
     public init(
         host: String?, takenAt: String?, runningAsRoot: Bool, request: DiagRequest,
@@ -166,6 +173,7 @@ public struct DiagReport: Sendable, Hashable, Codable {
         case verdict, path, findings, summary, checks
         case dataErrors = "data_errors"
         case requestErrors = "request_errors"
+        case hosts
     }
 }
 

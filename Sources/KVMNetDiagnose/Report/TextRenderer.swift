@@ -40,10 +40,14 @@ public struct TextRenderer: Sendable {
             let line = colour ? path.rendered.replacingOccurrences(of: PathRenderer.broken, with: "  \(paint("X", .red))  ") : path.rendered
             out.append("  " + line)
         }
+        for half in report.hosts ?? [] {
+            out.append("  \(half.host): \(half.endpoint.displayName) on \(half.bridge ?? "no bridge"), leaves by \(half.trunk ?? "nothing") \(half.wireTags.isEmpty ? "untagged" : "tagged " + half.wireTags.reversed().map(String.init).joined(separator: "/")), MTU \(half.pathMTU.map(String.init) ?? "?"); from \(half.source)")
+        }
         if !report.findings.isEmpty {
             out.append("")
             for finding in report.findings {
-                out.append("\(label(finding.severity))  \(paint(finding.check, .bold))  \(finding.subject)")
+                let on = finding.host.map { "  (on \($0))" } ?? ""
+                out.append("\(label(finding.severity))  \(paint(finding.check, .bold))  \(finding.subject)\(on)")
                 out.append("      \(finding.explanation)")
                 for (i, evidence) in finding.evidence.enumerated() {
                     out.append("      \(i == 0 ? "evidence:" : "         ") \(evidence.rendered)")

@@ -1,0 +1,176 @@
+import Foundation
+import KVMNetTestSupport
+import Testing
+
+/// Two "hosts" as network namespaces, each with its own kvmnet-agent, a bridge, a
+/// namespace "VM" on a veth and an uplink (a passthru macvlan on a veth: a device that
+/// leads off the host and follows the far end's carrier, as a NIC does), joined by a
+/// switch namespace. kvmnet-diag runs in a management namespace that reaches both agents
+/// (`--peer`), as an engineer's machine would. Each fault is planted for real, and the
+/// verdict must agree with the ping from vm1 to vm3.
+final class CrossHostLab {
+    let ns: TestNetns
+    let hosts = ["a", "b"]
+    var names: [String: String] = [:]
+    var agents: [String: AgentProcess] = [:]
+    let dirs: [String: URL]
+    static let macs = ["a": "52:54:00:aa:00:01", "b": "52:54:00:aa:00:03"]
+    static let ips = ["a": "10.77.0.1", "b": "10.77.0.3"]
+    static let domains = ["a": "vm1", "b": "vm3"]
+
+    init() throws {
+        ns = try TestNetns(prefix: "kvmnet-xh")
+        let mon = ns.name
+        try ns.ipIn(["link", "set", "lo", "up"])
+        let sw = try ns.vm("sw")
+        names["sw"] = sw
+        try ns.ipIn(sw, ["link", "set", "lo", "up"])
+        try ns.ipIn(sw, ["link", "add", "brsw", "type", "bridge"])
+        try ns.ipIn(sw, ["link", "set", "brsw", "up"])
+        var dirs: [String: URL] = [:]
+        for (i, h) in hosts.enumerated() {
+            let host = try ns.vm("host\(h)"), vm = try ns.vm(Self.domains[h]!)
+            names["host\(h)"] = host
+            names[Self.domains[h]!] = vm
+            try ns.ipIn(host, ["link", "set", "lo", "up"])
+            // Management: mon <-> host.
+            try ns.ipIn(mon, ["link", "add", "mon\(h)", "type", "veth", "peer", "name", "mgmt0", "netns", host])
+            try ns.ipIn(mon, ["addr", "add", "10.98.\(i + 1).1/24", "dev", "mon\(h)"])
+            try ns.ipIn(mon, ["link", "set", "mon\(h)", "up"])
+            try ns.ipIn(host, ["addr", "add", "10.98.\(i + 1).2/24", "dev", "mgmt0"])
+            try ns.ipIn(host, ["link", "set", "mgmt0", "up"])
+            // Uplink: up0 (veth to the switch) under eth0 (passthru macvlan) on br0.
+            try ns.ipIn(host, ["link", "add", "up0", "type", "veth", "peer", "name", "swp\(h)", "netns", sw])
+            try ns.ipIn(sw, ["link", "set", "swp\(h)", "master", "brsw", "up"])
+            try ns.ipIn(host, ["link", "add", "br0", "type", "bridge"])
+            try ns.ipIn(host, ["link", "set", "up0", "up"])
+            try ns.ipIn(host, ["link", "add", "link", "up0", "name", "eth0", "type", "macvlan", "mode", "passthru"])
+            try ns.ipIn(host, ["link", "set", "eth0", "master", "br0", "up"])
+            try ns.ipIn(host, ["link", "set", "br0", "up"])
+            // The VM: vnet0 on br0, its eth0 with the domain's MAC.
+            try ns.ipIn(host, ["link", "add", "vnet0", "type", "veth", "peer", "name", "eth0", "netns", vm])
+            try ns.ipIn(host, ["link", "set", "vnet0", "master", "br0", "up"])
+            try ns.ipIn(vm, ["link", "set", "eth0", "address", Self.macs[h]!])
+            try ns.ipIn(vm, ["addr", "add", "\(Self.ips[h]!)/24", "dev", "eth0"])
+            try ns.ipIn(vm, ["link", "set", "eth0", "up"])
+            try ns.ipIn(vm, ["link", "set", "lo", "up"])
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kvmnet-xh-\(h)-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try DiagnoseParityTests.domstatus(Self.domains[h]!, type: "bridge", mac: Self.macs[h]!, source: "<source bridge='br0'/>", tap: "vnet0")
+                .write(to: dir.appendingPathComponent("\(Self.domains[h]!).xml"), atomically: true, encoding: .utf8)
+            dirs[h] = dir
+        }
+        self.dirs = dirs
+        for h in hosts {
+            agents[h] = try AgentProcess(arguments: ["--libvirt-dir=\(dirs[h]!.path)", "--ifcfg-dir=\(dirs[h]!.path)"],
+                                         netns: names["host\(h)"]!, listen: "0.0.0.0")
+        }
+    }
+
+    deinit {
+        for a in agents.values { a.stop() }
+        for d in dirs.values { try? FileManager.default.removeItem(at: d) }
+    }
+
+    func host(_ h: String) -> String { names["host\(h)"]! }
+
+    /// Pings vm3 from vm1 (`size` bytes of payload, don't fragment); true when it answers.
+    func ping(size: Int? = nil) throws -> Bool {
+        var args = ["ping", "-c", "3", "-i", "0.2", "-W", "1"]
+        if let size { args += ["-s", String(size), "-M", "do"] }
+        let out = try runCommand(ns.ip, ["netns", "exec", names["vm1"]!] + args + [Self.ips["b"]!])
+        return out.status == 0
+    }
+
+    /// `kvmnet-diag diagnose vm1 vm3 --peer A --peer B --json` from the management namespace.
+    func diagnose(extra: [String] = []) throws -> (status: Int32, json: [String: Any], text: String) {
+        let diag = AgentProcess.productsDirectory.appendingPathComponent("kvmnet-diag").path
+        let peers = hosts.enumerated().flatMap { i, h in ["--peer", "10.98.\(i + 1).2:\(agents[h]!.port)"] }
+        let out = try runCommand(ns.ip, ["netns", "exec", ns.name, diag, "diagnose", "vm1", "vm3"] + peers + ["--json"] + extra)
+        let json = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
+        return (out.status, json, out.stdout + out.stderr)
+    }
+
+    static func checks(_ json: [String: Any], severity: String) -> [(check: String, host: String?)] {
+        ((json["findings"] as? [[String: Any]]) ?? []).filter { $0["severity"] as? String == severity }
+            .map { ($0["check"] as? String ?? "", $0["host"] as? String) }
+    }
+}
+
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot), "needs root to create network namespaces"))
+struct LiveCrossHostTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot, "needs root to create network namespaces") }
+
+    @Test func healthyPairIsOKAndEachHostLearnedTheOther() throws {
+        let lab = try CrossHostLab()
+        #expect(try lab.ping(), "vm1 must reach vm3 through the switch")
+        let r = try lab.diagnose()
+        // 0, or 2 for warnings about either host's own setup (this machine loads
+        // br_netfilter: bridge.netfilter warns): the ping answers, so no failure.
+        #expect(r.status == 0 || r.status == 2, "ping answers: \(r.text)")
+        #expect(CrossHostLab.checks(r.json, severity: "fail").isEmpty, "\(r.text)")
+        #expect(!CrossHostLab.checks(r.json, severity: "warn").contains { $0.check.hasPrefix("crosshost.") }, "\(r.text)")
+        let hosts = (r.json["hosts"] as? [[String: Any]]) ?? []
+        #expect(hosts.count == 2)
+        #expect(hosts.first?["trunk"] as? String == "eth0", "\(r.text)")
+        // The join ran on real FDB lookups: each host learned the other VM's MAC on eth0.
+        let outcomes = (r.json["checks"] as? [[String: Any]]) ?? []
+        #expect(outcomes.contains { $0["check"] as? String == "crosshost.switch_not_forwarding" && $0["status"] as? String == "passed" }, "\(r.text)")
+    }
+
+    @Test func switchPortOfOneHostDownIsNamedOnThatHost() throws {
+        let lab = try CrossHostLab()
+        #expect(try lab.ping())
+        try lab.ns.ipIn(lab.names["sw"]!, ["link", "set", "swpb", "down"])
+        #expect(try !lab.ping(), "with hostb's switch port down vm3 must not answer")
+        let r = try lab.diagnose()
+        #expect(r.status == 1, "\(r.text)")
+        let fails = CrossHostLab.checks(r.json, severity: "fail")
+        #expect(fails.contains { $0.check == "path.uplink_down" && $0.host?.hasPrefix("10.98.2.2") == true }, "\(fails) \(r.text)")
+        #expect(!fails.contains { $0.check == "path.uplink_down" && $0.host?.hasPrefix("10.98.1.2") == true })
+    }
+
+    @Test func uplinkNotOnTheVMsBridgeIsNamed() throws {
+        let lab = try CrossHostLab()
+        try lab.ns.ipIn(lab.host("b"), ["link", "set", "eth0", "nomaster"])
+        #expect(try !lab.ping())
+        let r = try lab.diagnose()
+        #expect(r.status == 1, "\(r.text)")
+        let fails = CrossHostLab.checks(r.json, severity: "fail")
+        #expect(fails.contains { $0.check == "crosshost.not_leaving_host" && $0.host?.hasPrefix("10.98.2.2") == true }, "\(fails) \(r.text)")
+    }
+
+    @Test func mtuLoweredOnOneSideIsAWarningLargeFramesFail() throws {
+        let lab = try CrossHostLab()
+        // The NIC under the uplink: its macvlan follows it down to 1400 (as a VLAN device
+        // follows its parent); the veth drops longer frames on receive.
+        try lab.ns.ipIn(lab.host("b"), ["link", "set", "up0", "mtu", "1400"])
+        #expect(try lab.ping(), "small frames still pass")
+        #expect(try !lab.ping(size: 1472), "1500-byte frames must not pass hostb's eth0 at MTU 1400")
+        let r = try lab.diagnose()
+        #expect(r.status == 2, "small pings work, large ones do not: a warning: \(r.text)")
+        #expect(CrossHostLab.checks(r.json, severity: "warn").contains { $0.check == "crosshost.mtu_mismatch" }, "\(r.text)")
+        #expect(CrossHostLab.checks(r.json, severity: "fail").isEmpty, "\(r.text)")
+    }
+
+    @Test func switchThatDoesNotJoinThePortsIsNamed() throws {
+        let lab = try CrossHostLab()
+        #expect(try lab.ping())
+        // The switch puts hostb's port in another L2 domain (the port flaps as it moves).
+        let sw = lab.names["sw"]!
+        try lab.ns.ipIn(sw, ["link", "add", "brsw2", "type", "bridge"])
+        try lab.ns.ipIn(sw, ["link", "set", "brsw2", "up"])
+        try lab.ns.ipIn(sw, ["link", "set", "swpb", "down"])
+        try lab.ns.ipIn(sw, ["link", "set", "swpb", "master", "brsw2", "up"])
+        // hosta's entry for vm3 would age out after ageing_time (300 s); the test flushes it
+        // instead of waiting (the agent's lookup does not yet tell an entry's age).
+        try lab.ns.ipIn(lab.host("a"), ["link", "set", "eth0", "type", "bridge_slave", "fdb_flush"])
+        usleep(1_500_000)
+        #expect(try !lab.ping())
+        let r = try lab.diagnose()
+        #expect(r.status == 1, "\(r.text)")
+        let fails = CrossHostLab.checks(r.json, severity: "fail")
+        #expect(fails.contains { $0.check == "crosshost.switch_not_forwarding" && $0.host == nil }, "\(fails) \(r.text)")
+        #expect(fails.count == 1, "only the switch is to blame: \(fails)")
+    }
+}

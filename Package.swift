@@ -122,6 +122,7 @@ let package = Package(
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "KVMNetRemoteTests", dependencies: ["KVMNetRemote", "KVMNetDiagnose", "KVMNetModel", "KVMNetWeb"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb", "KVMNetTestSupport"]),
         .testTarget(
             name: "KVMNetWebConfigYAMLTests",

@@ -19,10 +19,12 @@ public struct HTTPClientConfig: Sendable, Equatable {
     public struct BasicAuth: Sendable, Equatable {
         public var username: String
         public var password: String
+        public init(username: String, password: String) { self.username = username; self.password = password }
     }
     public struct Authorization: Sendable, Equatable {
         public var type: String
         public var credentials: String
+        public init(type: String, credentials: String) { self.type = type; self.credentials = credentials }
     }
     public struct TLS: Sendable, Equatable {
         public var caFile: String?

@@ -8,7 +8,7 @@ import Testing
 
     @Test func everyCheckOfTheIssueIsInTheCatalog() {
         let required = [
-            "path.vlan_mismatch", "path.different_bridges", "path.subnet_mismatch", "path.mtu_mismatch",
+            "path.vlan_mismatch", "path.different_bridges", "path.subnet_mismatch", "path.mtu_mismatch", "path.uplink_down",
             "bond.no_active_slave", "bond.active_slave_down", "bond.degraded", "bond.no_link_monitoring",
             "bond.lacp_no_partner", "bond.lacp_aggregator_mismatch", "bond.mode_needs_switch",
             "bond.slave_speed_mismatch", "vlan.on_bond_slave", "vlan.name_id_mismatch", "vlan.parent_down",

@@ -13,7 +13,7 @@ import Testing
         let top = try object(try Lab.kvmLayout().snapshot().report(.path(from: "vm1", to: "vm2")))
         #expect(Set(top.keys) == [
             "schema_version", "tool", "version", "host", "taken_at", "running_as_root", "request", "status",
-            "exit_code", "verdict", "path", "findings", "summary", "checks", "data_errors", "request_errors",
+            "exit_code", "verdict", "path", "findings", "summary", "checks", "data_errors", "request_errors", "hosts",
         ])
         #expect(top["schema_version"] as? Int == 1)
         #expect(top["tool"] as? String == "kvmnet-diag")
@@ -29,7 +29,7 @@ import Testing
         let top = try object(try Lab.kvmLayout().snapshot().report(.path(from: "vm1", to: "vm2")))
         let findings = try #require(top["findings"] as? [[String: Any]])
         let first = try #require(findings.first)
-        #expect(Set(first.keys) == ["check", "severity", "subject", "explanation", "evidence", "fix", "devices"])
+        #expect(Set(first.keys) == ["check", "severity", "subject", "explanation", "evidence", "fix", "devices", "host"])
         #expect(first["check"] as? String == "path.vlan_mismatch")
         #expect(first["severity"] as? String == "fail")
         let evidence = try #require(first["evidence"] as? [[String: Any]])
@@ -52,7 +52,7 @@ import Testing
         #expect(Set(summary.keys) == ["checks", "passed", "info", "warned", "failed", "skipped", "skipped_checks"])
         #expect(summary["failed"] as? Int == 1)
         let checks = try #require(top["checks"] as? [[String: Any]])
-        #expect(checks.allSatisfy { Set($0.keys) == ["check", "status", "reason"] })
+        #expect(checks.allSatisfy { Set($0.keys) == ["check", "status", "reason", "host"] })
     }
 
     @Test func hostModeHasNullPath() throws {

@@ -58,4 +58,9 @@ public enum CheckCatalog {
         + VMChecks.all + ProxmoxChecks.all + HostChecks.all + ConfigChecks.all + DriftChecks.all + FirewallChecks.all
 
     public static func check(id: String) -> Check? { all.first { $0.id == id } }
+
+    /// The checks that join two hosts' halves of a path (`crosshost.*`): id and severity.
+    public static var acrossHosts: [(id: String, severity: Severity)] {
+        CrossHostChecks.all.map { ($0.id, $0.severity) }
+    }
 }

@@ -103,7 +103,9 @@ struct CrossHostDiagnosis {
         path.rendered = CrossHostRenderer.render(ha, hb, wireBroken: joinFailed)
         var report = DiagReport(
             host: nil, takenAt: nil, runningAsRoot: a.snapshot.runningAsRoot && b.snapshot.runningAsRoot,
-            request: request, status: status, verdict: verdict(ha, hb, status: status, findings: findings),
+            request: request, status: status,
+            verdict: verdict(ha, hb, status: status, findings: findings,
+                             learned: outcomes.contains { $0.check == "crosshost.switch_not_forwarding" && $0.status == .passed }),
             path: path, findings: findings, checks: outcomes, dataErrors: dataErrors, requestErrors: [])
         report.hosts = halves.map(Self.halfReport)
         return report
@@ -125,7 +127,7 @@ struct CrossHostDiagnosis {
         }.map(\.element)
     }
 
-    func verdict(_ a: TracedHalf, _ b: TracedHalf, status: ReportStatus, findings: [Finding]) -> String {
+    func verdict(_ a: TracedHalf, _ b: TracedHalf, status: ReportStatus, findings: [Finding], learned: Bool) -> String {
         let ends = "\(a.name) (on \(a.host)) and \(b.name) (on \(b.host))"
         func headline(_ f: Finding) -> String { f.host.map { "on \($0): " + f.headline } ?? f.headline }
         switch status {
@@ -139,7 +141,9 @@ struct CrossHostDiagnosis {
             return "no failure found between \(ends), but some sources could not be read (see below)"
         case .ok, .usageError:
             let wire = a.chain?.tags.isEmpty == false ? "in VLAN \(a.chain!.outerTag!)" : "untagged"
-            return "\(ends) meet on the wire \(wire) (\(a.host) \(a.chain?.trunk ?? "?"), \(b.host) \(b.chain?.trunk ?? "?")), and each host learned the other's MAC on its uplink"
+            let fdb = learned ? ", and each host learned the other's MAC on its uplink"
+                : " (whether the network between the hosts carries their frames is not known: no FDB lookup, see the skipped checks)"
+            return "\(ends) meet on the wire \(wire) (\(a.host) \(a.chain?.trunk ?? "?"), \(b.host) \(b.chain?.trunk ?? "?"))\(fdb)"
         }
     }
 }

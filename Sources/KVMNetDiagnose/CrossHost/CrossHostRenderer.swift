@@ -27,7 +27,7 @@ enum CrossHostRenderer {
         let left = pieces(a), right = Array(pieces(b).reversed())
         let leftBroken = left.last?.broken ?? false
         let rightBroken = right.first?.broken ?? false
-        let junction = (wireBroken || leftBroken || rightBroken) ? String(wire.dropLast()) + String(PathRenderer.broken.dropFirst()) : wire
+        let junction = (wireBroken || leftBroken || rightBroken) ? String(wire.dropLast()) + PathRenderer.broken : wire
         return "[\(a.host)] " + side(left, reversed: false) + " " + tagText(a) + junction + tagText(b) + " "
             + side(right, reversed: true) + " [\(b.host)]"
     }

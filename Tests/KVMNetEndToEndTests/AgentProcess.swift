@@ -27,9 +27,10 @@ final class AgentProcess {
 
     /// Starts the agent with `arguments` plus a listen address on a free port, and waits
     /// until it answers.
-    /// `listen` is the address to bind (`0.0.0.0`: every address of the namespace, for
+    /// `tls`: the agent serves TLS (a `--web.config.file`): readiness is its listening
+    /// socket, in `netns`. `listen` is the address to bind (`0.0.0.0`: every address of the namespace, for
     /// tests that reach the agent from another namespace); the health check asks 127.0.0.1.
-    init(arguments: [String], executable: String = AgentProcess.agentPath, netns: String? = nil, listen: String = "127.0.0.1") throws {
+    init(arguments: [String], executable: String = AgentProcess.agentPath, netns: String? = nil, listen: String = "127.0.0.1", tls: Bool = false) throws {
         port = try Self.freePort()
         self.netns = netns
         var argv = [executable] + arguments + ["--web.listen-address=\(listen):\(port)", "--log.level=debug"]
@@ -42,7 +43,11 @@ final class AgentProcess {
         process = try Subprocess.Child(argv, stdout: .null, stderr: .capture)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
-            if let r = try? get("/-/healthy"), r.status == 200 { return }
+            if tls, let netns, let ss = findTool("ss") {
+                // Behind TLS the plain health check cannot answer: the listening socket says it is up.
+                let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
+                if let out = try? runCommand(ip, ["netns", "exec", netns, ss, "-ltnH", "sport = :\(port)"]), out.stdout.contains(":\(port)") { return }
+            } else if let r = try? get("/-/healthy"), r.status == 200 { return }
             if !process.isRunning { break }
             usleep(50_000)
         }

@@ -18,7 +18,8 @@ final class CrossHostLab {
     static let ips = ["a": "10.77.0.1", "b": "10.77.0.3"]
     static let domains = ["a": "vm1", "b": "vm3"]
 
-    init() throws {
+    /// - Parameter agentArguments: given to both agents (a `--web.config.file`).
+    init(agentArguments: [String] = []) throws {
         ns = try TestNetns(prefix: "kvmnet-xh")
         let mon = ns.name
         try ns.ipIn(["link", "set", "lo", "up"])
@@ -62,8 +63,8 @@ final class CrossHostLab {
         }
         self.dirs = dirs
         for h in hosts {
-            agents[h] = try AgentProcess(arguments: ["--libvirt-dir=\(dirs[h]!.path)", "--ifcfg-dir=\(dirs[h]!.path)"],
-                                         netns: names["host\(h)"]!, listen: "0.0.0.0")
+            agents[h] = try AgentProcess(arguments: ["--libvirt-dir=\(dirs[h]!.path)", "--ifcfg-dir=\(dirs[h]!.path)"] + agentArguments,
+                                         netns: names["host\(h)"]!, listen: "0.0.0.0", tls: !agentArguments.isEmpty)
         }
     }
 
@@ -82,10 +83,14 @@ final class CrossHostLab {
         return out.status == 0
     }
 
-    /// `kvmnet-diag diagnose vm1 vm3 --peer A --peer B --json` from the management namespace.
-    func diagnose(extra: [String] = []) throws -> (status: Int32, json: [String: Any], text: String) {
+    /// The agents' addresses as seen from the management namespace.
+    func agentAddress(_ h: String) -> String { "10.98.\(hosts.firstIndex(of: h)! + 1).2:\(agents[h]!.port)" }
+
+    /// `kvmnet-diag diagnose vm1 vm3 --peer A --peer B --json` from the management
+    /// namespace; `via` replaces the `--peer`s (`--prometheus URL`).
+    func diagnose(via: [String]? = nil, extra: [String] = []) throws -> (status: Int32, json: [String: Any], text: String) {
         let diag = AgentProcess.productsDirectory.appendingPathComponent("kvmnet-diag").path
-        let peers = hosts.enumerated().flatMap { i, h in ["--peer", "10.98.\(i + 1).2:\(agents[h]!.port)"] }
+        let peers = via ?? hosts.flatMap { ["--peer", agentAddress($0)] }
         let out = try runCommand(ns.ip, ["netns", "exec", ns.name, diag, "diagnose", "vm1", "vm3"] + peers + ["--json"] + extra)
         let json = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
         return (out.status, json, out.stdout + out.stderr)
@@ -172,5 +177,102 @@ struct LiveCrossHostTests {
         let fails = CrossHostLab.checks(r.json, severity: "fail")
         #expect(fails.contains { $0.check == "crosshost.switch_not_forwarding" && $0.host == nil }, "\(fails) \(r.text)")
         #expect(fails.count == 1, "only the switch is to blame: \(fails)")
+    }
+}
+
+/// The agents behind TLS and basic auth, a real Prometheus scraping them (in the
+/// management namespace), and kvmnet-diag finding both hosts through it.
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot && findTool("prometheus") != nil), "needs root and Debian's prometheus"))
+struct LiveCrossHostPrometheusTests {
+    init() throws { try LiveTests.require(TestNetns.isRoot && findTool("prometheus") != nil, "needs root and Debian's prometheus (scripts/install-deps)") }
+
+    /// bcrypt of "s3cret-pw" ($2y$, cost 10, libxcrypt): the same test user as the web tests.
+    static let hash = "$2y$10$MewSMMno63..1rAPG.q/DeX4X3ZrQKzixaXRkqG3/Y0LAPBhvae1i"
+
+    /// A CA and one server certificate for both agents' management addresses.
+    static func pki(_ d: String) throws {
+        let openssl = try #require(findTool("openssl"))
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try "subjectAltName=IP:10.98.1.2,IP:10.98.2.2\nextendedKeyUsage=serverAuth\n".write(toFile: "\(d)/server.ext", atomically: true, encoding: .utf8)
+        for args in [["req", "-x509"] + ec + ["-keyout", "\(d)/ca.key", "-out", "\(d)/ca.crt", "-days", "2", "-subj", "/CN=kvmnet xh CA"],
+                     ["req"] + ec + ["-keyout", "\(d)/server.key", "-out", "\(d)/server.csr", "-subj", "/CN=agent"],
+                     ["x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.crt", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+                      "-out", "\(d)/server.crt", "-days", "2", "-extfile", "\(d)/server.ext"]] {
+            let r = try runCommand(openssl, args)
+            guard r.status == 0 else { throw TestHTTPClient.Failure(description: "openssl: \(r.stderr)") }
+        }
+    }
+
+    @Test func findsBothHostsThroughPrometheusOverTLSWithBasicAuth() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kvmnet-xh-prom-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.pki(dir)
+        try """
+            tls_server_config:
+              cert_file: \(dir)/server.crt
+              key_file: \(dir)/server.key
+            basic_auth_users:
+              alice: \(Self.hash)
+            """.write(toFile: "\(dir)/web.yml", atomically: true, encoding: .utf8)
+        let lab = try CrossHostLab(agentArguments: ["--web.config.file=\(dir)/web.yml"])
+        try "s3cret-pw\n".write(toFile: "\(dir)/password", atomically: true, encoding: .utf8)
+        try """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: kvmnet
+                scheme: https
+                tls_config:
+                  ca_file: \(dir)/ca.crt
+                basic_auth:
+                  username: alice
+                  password_file: \(dir)/password
+                static_configs:
+                  - targets: ["\(lab.agentAddress("a"))", "\(lab.agentAddress("b"))"]
+            """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
+        let port = try AgentProcess.freePort()
+        let prometheus = try Subprocess.Child(
+            [lab.ns.ip, "netns", "exec", lab.ns.name, try #require(findTool("prometheus")), "--config.file=\(dir)/prometheus.yml",
+             "--storage.tsdb.path=\(dir)/tsdb", "--web.listen-address=127.0.0.1:\(port)"],
+            stdout: .null, stderr: .capture)
+        defer { _ = prometheus.stop(grace: 10) }
+        // Both agents scraped, over TLS with basic auth.
+        var series = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && series < 2 {
+            usleep(500_000)
+            let r = try? TestHTTPClient.get(port: port, path: "/api/v1/query?query=kvmnet_vm_interface_info", netns: lab.ns.name)
+            series = r.map { $0.text.components(separatedBy: "\"domain\"").count - 1 } ?? 0
+        }
+        #expect(series == 2, "Prometheus never scraped both agents: \(prometheus.capturedText(.stderr).suffix(2000))")
+
+        try """
+            basic_auth:
+              username: alice
+              password_file: password
+            tls_config:
+              ca_file: ca.crt
+            """.write(toFile: "\(dir)/client.yml", atomically: true, encoding: .utf8)
+        let via = ["--prometheus", "http://127.0.0.1:\(port)", "--http.config", "\(dir)/client.yml"]
+        #expect(try lab.ping())
+        let healthy = try lab.diagnose(via: via, extra: ["--timings"])
+        #expect(healthy.status == 0 || healthy.status == 2, "\(healthy.text)")
+        #expect(CrossHostLab.checks(healthy.json, severity: "fail").isEmpty, "\(healthy.text)")
+        #expect(((healthy.json["hosts"] as? [[String: Any]]) ?? []).compactMap { $0["host"] as? String } == [lab.agentAddress("a"), lab.agentAddress("b")])
+        #expect(healthy.text.contains("timing snapshot_"), "\(healthy.text)")
+
+        // Without credentials the agents refuse, and kvmnet-diag says so (exit 69).
+        try "tls_config:\n  ca_file: ca.crt\n".write(toFile: "\(dir)/nocreds.yml", atomically: true, encoding: .utf8)
+        let refused = try lab.diagnose(via: ["--prometheus", "http://127.0.0.1:\(port)", "--http.config", "\(dir)/nocreds.yml"])
+        #expect(refused.status == 69, "\(refused.text)")
+        #expect(refused.text.contains("HTTP 401"), "\(refused.text)")
+
+        // A fault on host b, found through Prometheus with evidence from both hosts.
+        try lab.ns.ipIn(lab.names["sw"]!, ["link", "set", "swpb", "down"])
+        #expect(try !lab.ping())
+        let broken = try lab.diagnose(via: via)
+        #expect(broken.status == 1, "\(broken.text)")
+        #expect(CrossHostLab.checks(broken.json, severity: "fail").contains { $0.check == "path.uplink_down" && $0.host == lab.agentAddress("b") }, "\(broken.text)")
     }
 }

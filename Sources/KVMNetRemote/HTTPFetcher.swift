@@ -22,11 +22,14 @@ public final class HTTPFetcher: Sendable {
     public let config: HTTPClientConfig
     public let timeoutSeconds: Double
     public let maxBodyBytes: Int
-    private let sslContext: SSLContextBox?
+    private let tlsConfiguration: TLSConfigurationBox
 
     struct SSLContextBox: @unchecked Sendable { let context: NIOSSLContext }  // NIOSSLContext is thread-safe
+    struct TLSConfigurationBox: @unchecked Sendable { var configuration: TLSConfiguration }
 
     /// - Throws: ``RemoteError/tlsSetup(_:)`` when the CA, certificate or key do not load.
+    ///   TLS is set up for the first `https` request only, so that a host without a
+    ///   system trust store can still ask agents over plain HTTP.
     public init(config: HTTPClientConfig = HTTPClientConfig(), timeoutSeconds: Double = 10,
                 maxBodyBytes: Int = 256 << 20) throws(RemoteError) {
         self.config = config
@@ -39,10 +42,18 @@ public final class HTTPFetcher: Sendable {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             }
-            if config.tls.insecureSkipVerify { tls.certificateVerification = .none }
-            sslContext = SSLContextBox(context: try NIOSSLContext(configuration: tls))
         } catch {
             throw .tlsSetup("\(error) (ca_file \(config.tls.caFile ?? "-"), cert_file \(config.tls.certFile ?? "-"), key_file \(config.tls.keyFile ?? "-"))")
+        }
+        if config.tls.insecureSkipVerify { tls.certificateVerification = .none }
+        tlsConfiguration = TLSConfigurationBox(configuration: tls)
+    }
+
+    private func sslContext() throws(RemoteError) -> SSLContextBox {
+        do {
+            return SSLContextBox(context: try NIOSSLContext(configuration: tlsConfiguration.configuration))
+        } catch {
+            throw .tlsSetup("\(error) (ca_file \(config.tls.caFile ?? "the system's trust store"), cert_file \(config.tls.certFile ?? "-"))")
         }
     }
 
@@ -52,7 +63,7 @@ public final class HTTPFetcher: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.next()
         let promise = loop.makePromise(of: HTTPResult.self)
-        let ssl = address.tls ? sslContext : nil
+        let ssl = address.tls ? try sslContext() : nil
         let serverName = config.tls.serverName ?? (Self.isIPLiteral(address.host) ? nil : address.host)
         let limit = maxBodyBytes
         let bootstrap = ClientBootstrap(group: loop)

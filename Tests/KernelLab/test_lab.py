@@ -24,7 +24,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
-SCENARIOS = ["ab-failover", "bridge-vlan-capture", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes",
+SCENARIOS = ["ab-failover", "bridge-vlan-capture", "cross-host", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes",
              "qinq", "seed-alb", "sysfs-mode", "vlan-aware", "vlan-dev-on-aware-bridge", "vlan-filtering-off", "vlan-trunk-many"]
 ZERO_MAC = "00:00:00:00:00:00"
 
@@ -1038,6 +1038,10 @@ TRUTH = {
     ("vlan-dev-on-aware-bridge", "truth", "vm2-host"): (False, ["path.vlan_mismatch"], "fail"),
     ("vlan-dev-on-aware-bridge", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
     ("vlan-dev-on-aware-bridge", "truth-noself", "vm1-host"): (False, ["bridge.vlan_not_on_port"], "fail"),
+    # Across hosts (issue 15): two agents, kvmnet-diag --peer joining the halves.
+    ("cross-host", "truth", "vm1-vm3"): (True, [], None),
+    ("cross-host", "truth", "vm2-vm4"): (False, ["crosshost.switch_not_forwarding"], "fail"),
+    ("cross-host", "truth", "vm1-vm5"): (False, ["crosshost.wire_vlan_mismatch"], "fail"),
     ("seed-alb", "truth", "vm1-vm3"): (True, [], None),
     ("seed-alb", "truth", "vm1-vm2"): (False, ["path.vlan_mismatch"], "fail"),
     ("seed-alb", "truth", "vm2-vm3"): (False, ["path.vlan_mismatch"], "fail"),

@@ -140,12 +140,13 @@ lab_sleep() { usleep $(($1 * 100000)); }
 # kvmnet-diag's verdict on the same pair (Tests/KernelLab/test_lab.py asserts that the
 # two agree, for healthy pairs and broken ones).
 
-# lab_domstatus NAME TAP BRIDGE MAC [VLAN_XML]: /run/libvirt/qemu/NAME.xml as libvirt
+# lab_domstatus NAME TAP BRIDGE MAC [VLAN_XML]: NAME.xml in $LAB_LIBVIRT_DIR (default /run/libvirt/qemu) as libvirt
 # writes it for a running domain, so that kvmnet-diag resolves NAME; VLAN_XML is an
 # interface's <vlan> element (libvirt 9 puts no tag on a Linux bridge: written by hand).
 lab_domstatus() {
-    mkdir -p /run/libvirt/qemu
-    cat > "/run/libvirt/qemu/$1.xml" <<XML
+    _dir=${LAB_LIBVIRT_DIR:-/run/libvirt/qemu}
+    mkdir -p "$_dir"
+    cat > "$_dir/$1.xml" <<XML
 <domstatus state='running' reason='booted' pid='1'>
   <domain type='qemu' id='1'>
     <name>$1</name>

@@ -49,7 +49,7 @@ struct DashboardContractTests {
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("runbook_url: ") ? String(t.dropFirst(13)) : nil
         }
-        #expect(alerts.count == 13)
+        #expect(alerts.count == 15)
         #expect(urls.count == alerts.count, "one runbook_url per alert")
         for (alert, url) in zip(alerts, urls) {
             #expect(url == "docs/runbooks.md#\(alert.lowercased())", "\(alert): \(url)")

@@ -131,7 +131,7 @@ struct PrometheusIntegrationTests {
             rules2 = try prometheus.rules()
             return rules2.allSatisfy { $0.health != "unknown" }
         }
-        #expect(rules2.count == 13)
+        #expect(rules2.count == 15)
         for rule in rules2 {
             #expect(rule.health == "ok", "\(rule.name): \(rule.lastError)")
             do {

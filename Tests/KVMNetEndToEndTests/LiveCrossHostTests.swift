@@ -69,6 +69,7 @@ final class CrossHostLab {
     }
 
     deinit {
+        if let prometheus { _ = prometheus.stop(grace: 10) }
         for a in agents.values { a.stop() }
         for d in dirs.values { try? FileManager.default.removeItem(at: d) }
     }
@@ -96,20 +97,76 @@ final class CrossHostLab {
         return (out.status, json, out.stdout + out.stderr)
     }
 
+    /// A real Prometheus in the management namespace scraping both agents every second
+    /// (`scrape` is the job's scheme and auth lines), returned once it holds both
+    /// agents' `kvmnet_vm_interface_info`; stopped with the lab.
+    var prometheus: Subprocess.Child?
+    var prometheusPort = 0
+
+    @discardableResult
+    func startPrometheus(scrape: String = "", dir: String) throws -> [String] {
+        try """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: kvmnet
+            \(scrape)
+                static_configs:
+                  - targets: ["\(agentAddress("a"))", "\(agentAddress("b"))"]
+            """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
+        prometheusPort = try AgentProcess.freePort()
+        guard let binary = findTool("prometheus") else { throw TestHTTPClient.Failure(description: "no prometheus: scripts/install-deps") }
+        let p = try Subprocess.Child(
+            [ns.ip, "netns", "exec", ns.name, binary, "--config.file=\(dir)/prometheus.yml",
+             "--storage.tsdb.path=\(dir)/tsdb", "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+            stdout: .null, stderr: .capture)
+        prometheus = p
+        var series = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && series < 2 {
+            usleep(300_000)
+            let r = try? TestHTTPClient.get(port: prometheusPort, path: "/api/v1/query?query=kvmnet_vm_interface_info", netns: ns.name)
+            series = r.map { $0.text.components(separatedBy: "\"domain\"").count - 1 } ?? 0
+        }
+        guard series == 2 else {
+            throw TestHTTPClient.Failure(description: "Prometheus never scraped both agents: \(p.capturedText(.stderr).suffix(2000))")
+        }
+        return ["--prometheus", "http://127.0.0.1:\(prometheusPort)"]
+    }
+
+    /// The verdict both ways, through the agents directly and through Prometheus: the
+    /// two must agree (the same exit code and failing checks).
+    func diagnoseBothWays(dir: String) throws -> (status: Int32, json: [String: Any], text: String) {
+        let peers = try diagnose()
+        let via = prometheus == nil ? try startPrometheus(dir: dir) : ["--prometheus", "http://127.0.0.1:\(prometheusPort)"]
+        let prom = try diagnose(via: via)
+        #expect(prom.status == peers.status, "--prometheus: \(prom.text)\n--peer: \(peers.text)")
+        let key = { (j: [String: Any]) in Self.checks(j, severity: "fail").map { "\($0.check)@\($0.host ?? "")" }.sorted() }
+        #expect(key(prom.json) == key(peers.json), "--prometheus and --peer name different failures")
+        return prom
+    }
+
     static func checks(_ json: [String: Any], severity: String) -> [(check: String, host: String?)] {
         ((json["findings"] as? [[String: Any]]) ?? []).filter { $0["severity"] as? String == severity }
             .map { ($0["check"] as? String ?? "", $0["host"] as? String) }
     }
 }
 
-@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot), "needs root to create network namespaces"))
+@Suite(.serialized, .enabled(if: LiveTests.enabled(TestNetns.isRoot && findTool("prometheus") != nil), "needs root and Debian's prometheus"))
 struct LiveCrossHostTests {
-    init() throws { try LiveTests.require(TestNetns.isRoot, "needs root to create network namespaces") }
+    init() throws { try LiveTests.require(TestNetns.isRoot && findTool("prometheus") != nil, "needs root to create network namespaces, and Debian's prometheus") }
+
+    /// A directory for Prometheus, removed after the test.
+    final class Scratch {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kvmnet-xh-\(UUID().uuidString)").path
+        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
 
     @Test func healthyPairIsOKAndEachHostLearnedTheOther() throws {
-        let lab = try CrossHostLab()
+        let lab = try CrossHostLab(), scratch = try Scratch()
         #expect(try lab.ping(), "vm1 must reach vm3 through the switch")
-        let r = try lab.diagnose()
+        let r = try lab.diagnoseBothWays(dir: scratch.path)
         // 0, or 2 for warnings about either host's own setup (this machine loads
         // br_netfilter: bridge.netfilter warns): the ping answers, so no failure.
         #expect(r.status == 0 || r.status == 2, "ping answers: \(r.text)")
@@ -124,11 +181,11 @@ struct LiveCrossHostTests {
     }
 
     @Test func switchPortOfOneHostDownIsNamedOnThatHost() throws {
-        let lab = try CrossHostLab()
+        let lab = try CrossHostLab(), scratch = try Scratch()
         #expect(try lab.ping())
         try lab.ns.ipIn(lab.names["sw"]!, ["link", "set", "swpb", "down"])
         #expect(try !lab.ping(), "with hostb's switch port down vm3 must not answer")
-        let r = try lab.diagnose()
+        let r = try lab.diagnoseBothWays(dir: scratch.path)
         #expect(r.status == 1, "\(r.text)")
         let fails = CrossHostLab.checks(r.json, severity: "fail")
         #expect(fails.contains { $0.check == "path.uplink_down" && $0.host?.hasPrefix("10.98.2.2") == true }, "\(fails) \(r.text)")
@@ -136,30 +193,30 @@ struct LiveCrossHostTests {
     }
 
     @Test func uplinkNotOnTheVMsBridgeIsNamed() throws {
-        let lab = try CrossHostLab()
+        let lab = try CrossHostLab(), scratch = try Scratch()
         try lab.ns.ipIn(lab.host("b"), ["link", "set", "eth0", "nomaster"])
         #expect(try !lab.ping())
-        let r = try lab.diagnose()
+        let r = try lab.diagnoseBothWays(dir: scratch.path)
         #expect(r.status == 1, "\(r.text)")
         let fails = CrossHostLab.checks(r.json, severity: "fail")
         #expect(fails.contains { $0.check == "crosshost.not_leaving_host" && $0.host?.hasPrefix("10.98.2.2") == true }, "\(fails) \(r.text)")
     }
 
     @Test func mtuLoweredOnOneSideIsAWarningLargeFramesFail() throws {
-        let lab = try CrossHostLab()
+        let lab = try CrossHostLab(), scratch = try Scratch()
         // The NIC under the uplink: its macvlan follows it down to 1400 (as a VLAN device
         // follows its parent); the veth drops longer frames on receive.
         try lab.ns.ipIn(lab.host("b"), ["link", "set", "up0", "mtu", "1400"])
         #expect(try lab.ping(), "small frames still pass")
         #expect(try !lab.ping(size: 1472), "1500-byte frames must not pass hostb's eth0 at MTU 1400")
-        let r = try lab.diagnose()
+        let r = try lab.diagnoseBothWays(dir: scratch.path)
         #expect(r.status == 2, "small pings work, large ones do not: a warning: \(r.text)")
         #expect(CrossHostLab.checks(r.json, severity: "warn").contains { $0.check == "crosshost.mtu_mismatch" }, "\(r.text)")
         #expect(CrossHostLab.checks(r.json, severity: "fail").isEmpty, "\(r.text)")
     }
 
     @Test func switchThatDoesNotJoinThePortsIsNamed() throws {
-        let lab = try CrossHostLab()
+        let lab = try CrossHostLab(), scratch = try Scratch()
         #expect(try lab.ping())
         // The switch puts hostb's port in another L2 domain (the port flaps as it moves).
         let sw = lab.names["sw"]!
@@ -172,7 +229,7 @@ struct LiveCrossHostTests {
         try lab.ns.ipIn(lab.host("a"), ["link", "set", "eth0", "type", "bridge_slave", "fdb_flush"])
         usleep(1_500_000)
         #expect(try !lab.ping())
-        let r = try lab.diagnose()
+        let r = try lab.diagnoseBothWays(dir: scratch.path)
         #expect(r.status == 1, "\(r.text)")
         let fails = CrossHostLab.checks(r.json, severity: "fail")
         #expect(fails.contains { $0.check == "crosshost.switch_not_forwarding" && $0.host == nil }, "\(fails) \(r.text)")
@@ -217,35 +274,16 @@ struct LiveCrossHostPrometheusTests {
             """.write(toFile: "\(dir)/web.yml", atomically: true, encoding: .utf8)
         let lab = try CrossHostLab(agentArguments: ["--web.config.file=\(dir)/web.yml"])
         try "s3cret-pw\n".write(toFile: "\(dir)/password", atomically: true, encoding: .utf8)
-        try """
-            global:
-              scrape_interval: 1s
-            scrape_configs:
-              - job_name: kvmnet
+        // Both agents scraped, over TLS with basic auth.
+        try lab.startPrometheus(scrape: """
                 scheme: https
                 tls_config:
                   ca_file: \(dir)/ca.crt
                 basic_auth:
                   username: alice
                   password_file: \(dir)/password
-                static_configs:
-                  - targets: ["\(lab.agentAddress("a"))", "\(lab.agentAddress("b"))"]
-            """.write(toFile: "\(dir)/prometheus.yml", atomically: true, encoding: .utf8)
-        let port = try AgentProcess.freePort()
-        let prometheus = try Subprocess.Child(
-            [lab.ns.ip, "netns", "exec", lab.ns.name, try #require(findTool("prometheus")), "--config.file=\(dir)/prometheus.yml",
-             "--storage.tsdb.path=\(dir)/tsdb", "--web.listen-address=127.0.0.1:\(port)"],
-            stdout: .null, stderr: .capture)
-        defer { _ = prometheus.stop(grace: 10) }
-        // Both agents scraped, over TLS with basic auth.
-        var series = 0
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && series < 2 {
-            usleep(500_000)
-            let r = try? TestHTTPClient.get(port: port, path: "/api/v1/query?query=kvmnet_vm_interface_info", netns: lab.ns.name)
-            series = r.map { $0.text.components(separatedBy: "\"domain\"").count - 1 } ?? 0
-        }
-        #expect(series == 2, "Prometheus never scraped both agents: \(prometheus.capturedText(.stderr).suffix(2000))")
+            """, dir: dir)
+        let port = lab.prometheusPort
 
         try """
             basic_auth:

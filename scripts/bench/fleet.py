@@ -578,6 +578,9 @@ class Bench:
             blocks.append(meta)
         if not blocks:
             raise BenchError(f"promtool wrote no blocks: see {self.tmp}/promtool-*.log")
+        # In time order: the two promtool runs' ULIDs interleave, and a part whose range
+        # crosses a 2 h boundary gives two blocks.
+        blocks.sort(key=lambda m: (m["minTime"], m["maxTime"]))
         for x, y in zip(blocks, blocks[1:]):
             if x["maxTime"] > y["minTime"]:
                 raise BenchError(f"backfilled blocks overlap: {x['ulid']} and {y['ulid']}")

@@ -59,12 +59,11 @@ extension Agent {
     /// `mac=aa:bb:cc:dd:ee:ff,...`: the FDB entries of those MACs.
     func fdbLookup(_ query: String) -> WebResponse {
         var macs: [String] = []
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard kv[0] == "mac", kv.count == 2 else {
-                return AgentAPI.error(status: 400, "unknown parameter \"\(kv[0].prefix(40))\": give mac=aa:bb:cc:dd:ee:ff[,...]")
+        for (key, value) in QueryString.pairs(query) {
+            guard key == "mac" else {
+                return AgentAPI.error(status: 400, "unknown parameter \"\(key.prefix(40))\": give mac=aa:bb:cc:dd:ee:ff[,...]")
             }
-            macs += kv[1].replacingPercentComma().split(separator: ",").map(String.init)
+            macs += value.split(separator: ",").map(String.init)
         }
         guard !macs.isEmpty else { return AgentAPI.error(status: 400, "give mac=aa:bb:cc:dd:ee:ff[,...]") }
         guard macs.count <= AgentAPI.maxMACs else {
@@ -85,14 +84,6 @@ extension Agent {
         }
         out += "]}\n"
         return WebResponse(status: 200, contentType: "application/json", text: out)
-    }
-}
-
-private extension Substring {
-    /// `%2C`/`%2c` (an encoded comma, as URL encoders write it) as `,`; nothing else in
-    /// a MAC needs decoding.
-    func replacingPercentComma() -> String {
-        String(self).replacing("%2C", with: ",").replacing("%2c", with: ",").replacing("%3A", with: ":").replacing("%3a", with: ":")
     }
 }
 

@@ -72,50 +72,7 @@ public enum DiagnoseEndpoint {
     }
 }
 
-/// `a=b&c=d` with percent-decoding.
-enum QueryString {
-    static func parse(_ query: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in query.split(separator: "&") where !pair.isEmpty {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(String(kv[0]))
-            out[key] = kv.count > 1 ? decode(String(kv[1])) : ""
-        }
-        return out
-    }
-
-    /// `+` as a space and `%XX` as the byte XX; text that is not valid UTF-8 after
-    /// decoding, or a `%` without two hex digits, is kept as it came.
-    static func decode(_ s: String) -> String {
-        var out: [UInt8] = []
-        let bytes = Array(s.utf8)
-        var i = 0
-        while i < bytes.count {
-            switch bytes[i] {
-            case UInt8(ascii: "+"):
-                out.append(UInt8(ascii: " "))
-                i += 1
-            case UInt8(ascii: "%"):
-                guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) else { return s }
-                out.append(hi << 4 | lo)
-                i += 3
-            default:
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(validating: out, as: UTF8.self) ?? s
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
+extension QueryString {
     /// Names, MACs, IPv4 and IPv6 addresses; `1` for flags.
     static func isSafeEndpoint(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 128 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0)) }

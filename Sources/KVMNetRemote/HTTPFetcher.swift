@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One HTTP response, read whole.
 public struct HTTPResult: Sendable {
@@ -49,12 +50,21 @@ public final class HTTPFetcher: Sendable {
         tlsConfiguration = TLSConfigurationBox(configuration: tls)
     }
 
+    /// Made at the first `https` request, then kept: every request of a run shares it.
+    private let madeContext = Mutex<SSLContextBox?>(nil)
+
     private func sslContext() throws(RemoteError) -> SSLContextBox {
-        do {
-            return SSLContextBox(context: try NIOSSLContext(configuration: tlsConfiguration.configuration))
-        } catch {
-            throw .tlsSetup("\(error) (ca_file \(config.tls.caFile ?? "the system's trust store"), cert_file \(config.tls.certFile ?? "-"))")
+        let made = madeContext.withLock { (box: inout SSLContextBox?) -> Result<SSLContextBox, RemoteError> in
+            if let box { return .success(box) }
+            do {
+                let new = SSLContextBox(context: try NIOSSLContext(configuration: tlsConfiguration.configuration))
+                box = new
+                return .success(new)
+            } catch {
+                return .failure(.tlsSetup("\(error) (ca_file \(config.tls.caFile ?? "the system's trust store"), cert_file \(config.tls.certFile ?? "-"))"))
+            }
         }
+        return try made.get()
     }
 
     /// GETs `path` (with its query) from `address`.

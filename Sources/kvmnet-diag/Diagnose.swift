@@ -44,8 +44,7 @@ struct Diagnose: ParsableCommand {
         if snapshotFile != nil && sources.anyGiven {
             throw ValidationError("--from reads a saved snapshot; --path.*, --no-netlink, --libvirt-dir and --ifcfg-dir do not apply")
         }
-        try remote.validate(endpoints: from == nil ? 0 : (to == nil ? 1 : 2), external: external,
-                            local: snapshotFile != nil || sources.anyGiven)
+        try remote.validate(endpoints: from == nil ? 0 : (to == nil ? 1 : 2), local: snapshotFile != nil || sources.anyGiven)
     }
 
     var request: DiagRequest {
@@ -60,7 +59,7 @@ struct Diagnose: ParsableCommand {
         if remote.isRemote, let from {
             let report: DiagReport
             do {
-                report = try remote.diagnose(from, to, external: external, options: request.options)
+                report = try remote.diagnose(from, to, options: request.options)
             } catch let failure as RemoteOptions.Failure {
                 Terminal.printError("kvmnet-diag: \(failure.message)")
                 throw ExitCode(failure.exitCode)

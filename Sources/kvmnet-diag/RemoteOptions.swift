@@ -24,7 +24,7 @@ struct RemoteOptions: ParsableArguments {
 
     var isRemote: Bool { prometheus != nil || !peers.isEmpty }
 
-    func validate(endpoints: Int, external: Bool, local: Bool) throws {
+    func validate(endpoints: Int, local: Bool) throws {
         guard isRemote else {
             if httpConfig != nil { throw ValidationError("--http.config applies to --prometheus and --peer") }
             return
@@ -37,7 +37,7 @@ struct RemoteOptions: ParsableArguments {
 
     /// Fetches what the request needs and diagnoses it: across hosts, or on the one host
     /// that holds both ends (or the one end, with `--external`).
-    func diagnose(_ a: String, _ b: String?, external: Bool, options: DiagOptions) throws -> DiagReport {
+    func diagnose(_ a: String, _ b: String?, options: DiagOptions) throws -> DiagReport {
         let config = try loadConfig()
         let client: FleetClient
         do {
@@ -86,10 +86,11 @@ struct RemoteOptions: ParsableArguments {
             throw Failure(message: "cannot read --http.config \(httpConfig): \(error.localizedDescription)")
         }
         let dir = URL(fileURLWithPath: httpConfig).deletingLastPathComponent().path
-        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : dir + "/" + path }
+        // Relative to the config file, as Prometheus reads them.
+        let resolve: @Sendable (String) -> String = { path in path.hasPrefix("/") ? path : dir + "/" + path }
         do {
             var config = try HTTPClientConfigDecoder(file: httpConfig) { path in
-                try String(contentsOfFile: path.hasPrefix("/") ? path : dir + "/" + path, encoding: .utf8)
+                try String(contentsOfFile: resolve(path), encoding: .utf8)
             }.decode(text)
             config.tls.caFile = config.tls.caFile.map(resolve)
             config.tls.certFile = config.tls.certFile.map(resolve)

@@ -34,10 +34,8 @@ final class AgentProcess {
         port = try Self.freePort()
         self.netns = netns
         var argv = [executable] + arguments + ["--web.listen-address=\(listen):\(port)", "--log.level=debug"]
-        if let netns {
-            let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
-            argv = [ip, "netns", "exec", netns] + argv
-        }
+        let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
+        if let netns { argv = [ip, "netns", "exec", netns] + argv }
         // stderr captured by a thread of its own: a chatty agent (debug log) never blocks
         // on a full pipe, and `log` has everything.
         process = try Subprocess.Child(argv, stdout: .null, stderr: .capture)
@@ -45,7 +43,6 @@ final class AgentProcess {
         while Date() < deadline {
             if tls, let netns, let ss = findTool("ss") {
                 // Behind TLS the plain health check cannot answer: the listening socket says it is up.
-                let ip = FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip"
                 if let out = try? runCommand(ip, ["netns", "exec", netns, ss, "-ltnH", "sport = :\(port)"]), out.stdout.contains(":\(port)") { return }
             } else if let r = try? get("/-/healthy"), r.status == 200 { return }
             if !process.isRunning { break }

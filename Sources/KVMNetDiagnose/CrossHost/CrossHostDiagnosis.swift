@@ -38,9 +38,6 @@ struct TracedHalf {
         }
         return best.map { (device: $0.0, mtu: $0.1) }
     }
-
-    /// The endpoint's own MTU (its tap).
-    var endpointMTU: Int? { half.snapshot.topology.links[endpoint.device]?.mtu }
 }
 
 struct CrossHostDiagnosis {

@@ -15,16 +15,23 @@ IP=/sbin/ip
 B=hostb
 BDIR=/run/hostb/libvirt/qemu
 
+# xh_vlan_bridges [NETNS]: bond0.10 -> brvlan-10 and bond0.20 -> brvlan-20, on this host
+# or in NETNS; both hosts have the same layout.
+xh_vlan_bridges() {
+    _n=${1:+-n $1}
+    for v in 10 20; do
+        $IP $_n link add link bond0 name "bond0.$v" type vlan id "$v" || lab_error "${1:-}bond0.$v"
+        $IP $_n link add "brvlan-$v" type bridge stp_state 0 forward_delay 0 || lab_error "${1:-}brvlan-$v"
+        $IP $_n link set "bond0.$v" master "brvlan-$v"
+        $IP $_n link set "bond0.$v" up
+        $IP $_n link set "brvlan-$v" up
+    done
+}
+
 lab_switch sw
 lab_uplink bond0 active-backup sw 2 "10 20"
 $IP link set bond0 up
-for v in 10 20; do
-    $IP link add link bond0 name "bond0.$v" type vlan id "$v" || lab_error "bond0.$v"
-    $IP link add "brvlan-$v" type bridge stp_state 0 forward_delay 0 || lab_error "brvlan-$v"
-    $IP link set "bond0.$v" master "brvlan-$v"
-    $IP link set "bond0.$v" up
-    $IP link set "brvlan-$v" up
-done
+xh_vlan_bridges
 lab_vm vm1 vnet0 brvlan-10 10.10.10.1
 lab_vm vm2 vnet1 brvlan-20 10.20.20.2
 
@@ -41,13 +48,7 @@ for i in 0 1; do
     $IP -n "$B" link set "hb$i" up
 done
 $IP -n "$B" link set bond0 up
-for v in 10 20; do
-    $IP -n "$B" link add link bond0 name "bond0.$v" type vlan id "$v" || lab_error "$B bond0.$v"
-    $IP -n "$B" link add "brvlan-$v" type bridge stp_state 0 forward_delay 0
-    $IP -n "$B" link set "bond0.$v" master "brvlan-$v"
-    $IP -n "$B" link set "bond0.$v" up
-    $IP -n "$B" link set "brvlan-$v" up
-done
+xh_vlan_bridges "$B"
 mkdir -p "$BDIR"
 # xh_vm NS TAP BRIDGE ADDR: a VM of host B (its tap in hostb, its status file in BDIR).
 xh_vm() {

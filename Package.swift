@@ -37,20 +37,24 @@ let package = Package(
         .systemLibrary(name: "CSubprocessShim"),
         // Value types shared by the exporter and the diagnosis.
         .target(name: "KVMNetModel"),
+        // The one lock of shared state: a pthread mutex ThreadSanitizer sees (not
+        // Synchronization's Mutex, a futex it does not; Sources/KVMNetLock/Locked.swift).
+        .target(name: "KVMNetLock"),
         // Every reader of host facts but rtnetlink: /proc and /sys (the topology without
         // netlink), /proc/net routes, ARP and addresses, sysctls, libvirt XML, ifcfg.
         // Pure parsers plus readers rooted at given paths; typed results and errors.
         .target(name: "KVMNetSources", dependencies: ["KVMNetModel"]),
         // rtnetlink through libnl-3: dumps, subscriptions, IFLA_LINKINFO decoding.
-        .target(name: "KVMNetNetlink", dependencies: ["KVMNetModel", "CNetlink"]),
+        .target(name: "KVMNetNetlink", dependencies: ["KVMNetLock", "KVMNetModel", "CNetlink"]),
         // HostState: applies snapshots and events to the model, keeps counters.
-        .target(name: "KVMNetState", dependencies: ["KVMNetModel"]),
+        .target(name: "KVMNetState", dependencies: ["KVMNetLock", "KVMNetModel"]),
         // Collectors and the Prometheus text exposition.
-        .target(name: "KVMNetMetrics", dependencies: ["KVMNetModel", "KVMNetState"]),
+        .target(name: "KVMNetMetrics", dependencies: ["KVMNetLock", "KVMNetModel", "KVMNetState"]),
         // HTTP server: /metrics, landing page, health.
         .target(
             name: "KVMNetWeb",
             dependencies: [
+                "KVMNetLock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,7 +68,7 @@ let package = Package(
         // Process (which misses exits on Linux under concurrency: docs/reliability.md).
         // The one module that starts processes; used by the firewall reader (kvmnet-diag)
         // and the tests (KVMNetTestSupport), never by the agent.
-        .target(name: "KVMNetSubprocess", dependencies: ["CSubprocessShim"]),
+        .target(name: "KVMNetSubprocess", dependencies: ["KVMNetLock", "CSubprocessShim"]),
         // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
         // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
         .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel", "KVMNetSubprocess"]),
@@ -73,6 +77,7 @@ let package = Package(
         .target(
             name: "KVMNetRemote",
             dependencies: [
+                "KVMNetLock",
                 "KVMNetModel", "KVMNetDiagnose", "KVMNetWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,6 +92,7 @@ let package = Package(
         .target(
             name: "KVMNetAgent",
             dependencies: [
+                "KVMNetLock",
                 "KVMNetModel", "KVMNetSources", "KVMNetNetlink", "KVMNetState",
                 "KVMNetMetrics", "KVMNetWeb", "CLibcShim",
                 .product(name: "Logging", package: "swift-log"),
@@ -113,13 +119,13 @@ let package = Package(
         // What the test targets share (no product uses it): the live-test requirement, and
         // KVMNetSubprocess (re-exported) for every program a test runs.
         .target(name: "KVMNetTestSupport", dependencies: ["KVMNetSubprocess"], path: "Tests/KVMNetTestSupport"),
-        .testTarget(name: "KVMNetTestSupportTests", dependencies: ["KVMNetTestSupport"]),
+        .testTarget(name: "KVMNetTestSupportTests", dependencies: ["KVMNetTestSupport", "KVMNetLock"]),
         .testTarget(name: "KVMNetModelTests", dependencies: ["KVMNetModel"]),
         .testTarget(name: "KVMNetFirewallTests", dependencies: ["KVMNetFirewallReader", "KVMNetDiagnose", "KVMNetSources", "KVMNetModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetLock", "KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
-        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetLock", "KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KVMNetRemoteTests", dependencies: ["KVMNetRemote", "KVMNetDiagnose", "KVMNetModel", "KVMNetWeb"]),

@@ -4,7 +4,7 @@ import KVMNetSources
 import KVMNetState
 import KVMNetWeb
 import Logging
-import Synchronization
+import KVMNetLock
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +29,7 @@ public final class Agent: Sendable {
     /// tells them apart by the request's path).
     let diagnose: DiagnoseHandler?
     /// Bridges whose missing VLAN lists (`--no-netlink`) were logged already: said once.
-    let reportedUnavailable = Mutex<Set<String>>([])
+    let reportedUnavailable = Locked<Set<String>>([])
 
     public init(config: AgentConfig, logger: Logger, state: HostState = HostState(), diagnose: DiagnoseHandler? = nil) {
         self.config = config

@@ -1,5 +1,5 @@
 import KVMNetState
-import Synchronization
+import KVMNetLock
 
 /// MAC moves per bridge over a recent window, for the diagnosis's `bridge.mac_flapping`:
 /// the cumulative counters are sampled at each rescan tick, and the moves in the window
@@ -11,7 +11,7 @@ final class FDBMoveWindow: Sendable {
     }
 
     let windowSeconds: Double
-    private let samples = Mutex<[Sample]>([])
+    private let samples = Locked<[Sample]>([])
 
     init(windowSeconds: Double = 300) {
         self.windowSeconds = windowSeconds

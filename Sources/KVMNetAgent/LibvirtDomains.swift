@@ -7,7 +7,7 @@ import KVMNetModel
 import KVMNetSources
 import KVMNetState
 import Logging
-import Synchronization
+import KVMNetLock
 
 /// Which tap belongs to which running libvirt domain (`kvmnet_vm_interface_info`), read
 /// from libvirt's live state: the `<domstatus>` files of running domains under
@@ -44,7 +44,7 @@ final class LibvirtDomains: Sendable {
         var lastErrors: [String] = []
         var proxmoxRegistered = false
     }
-    private let status = Mutex(Status())
+    private let status = Locked(Status())
 
     static let maxRetryDelay = 8.0
 

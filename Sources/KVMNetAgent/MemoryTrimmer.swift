@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import KVMNetLock
 #if canImport(Glibc)
 import CLibcShim
 #endif
@@ -13,7 +13,7 @@ import CLibcShim
 /// contend for malloc's locks with the renders.
 final class MemoryTrimmer: Sendable {
     let quietPeriod: Double
-    private let requests = Mutex<UInt64>(0)
+    private let requests = Locked<UInt64>(0)
     private let queue = DispatchQueue(label: "kvmnet.memory-trim")
 
     init(quietPeriod: Double = 2) { self.quietPeriod = quietPeriod }

@@ -1,6 +1,6 @@
 import KVMNetMetrics
 import KVMNetModel
-import Synchronization
+import KVMNetLock
 
 /// The last rendering of `/metrics`, reused while nothing changed: the state's version and
 /// the VM table are the same. A scrape of an unchanged host then costs a copy, not a walk
@@ -13,7 +13,7 @@ final class ScrapeCache: Sendable {
         var after: [UInt8]
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private let entry = Locked<Entry?>(nil)
 
     /// The two parts for this version, rendering them with `render` when they are stale.
     func parts(version: UInt64, vms: [VMInterface], render: () -> (before: [UInt8], after: [UInt8])) -> ([UInt8], [UInt8]) {

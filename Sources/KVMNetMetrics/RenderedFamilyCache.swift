@@ -1,4 +1,4 @@
-import Synchronization
+import KVMNetLock
 
 /// The rendered families of one collector and the input they were made from, kept while
 /// the input stays equal: a render then costs building and comparing the input, not
@@ -20,7 +20,7 @@ final class RenderedFamilyCache<Input: Equatable & Sendable>: Sendable {
         var misses = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The families for `input`: kept ones if `input` equals the last one, else `make(input)` rendered (and kept).
     func rendered(for input: Input, _ make: (Input) -> [MetricFamily]) -> [RenderedFamily] {

@@ -1,4 +1,4 @@
-import Synchronization
+import KVMNetLock
 
 /// The cardinality guard: at most ``maxSeriesPerFamily`` series per metric family in
 /// one scrape (`--web.max-series-per-family`). A family over the cap keeps its first
@@ -41,7 +41,7 @@ public final class SeriesGuard: Sendable {
         var droppedTotal: [String: UInt64] = [:]
         var lastDropped: [String: Int] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - maxSeriesPerFamily: the cap; 0 or less: no cap.

@@ -1,14 +1,14 @@
 import KVMNetModel
 import KVMNetState
-import Synchronization
+import KVMNetLock
 
 /// The VM interfaces (KVMNetModel's ``VMInterface``) as last read from libvirt. The agent replaces the contents when it
 /// re-reads libvirt's state; scrapes only read them (memory, no file access).
 public final class VMInterfaceTable: Sendable {
-    private let storage: Mutex<[VMInterface]>
+    private let storage: Locked<[VMInterface]>
 
     public init(_ interfaces: [VMInterface] = []) {
-        storage = Mutex(interfaces)
+        storage = Locked(interfaces)
     }
 
     public var interfaces: [VMInterface] { storage.withLock { $0 } }

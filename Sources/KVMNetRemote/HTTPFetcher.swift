@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import Synchronization
+import KVMNetLock
 
 /// One HTTP response, read whole.
 public struct HTTPResult: Sendable {
@@ -51,7 +51,7 @@ public final class HTTPFetcher: Sendable {
     }
 
     /// Made at the first `https` request, then kept: every request of a run shares it.
-    private let madeContext = Mutex<SSLContextBox?>(nil)
+    private let madeContext = Locked<SSLContextBox?>(nil)
 
     private func sslContext() throws(RemoteError) -> SSLContextBox {
         let made = madeContext.withLock { (box: inout SSLContextBox?) -> Result<SSLContextBox, RemoteError> in

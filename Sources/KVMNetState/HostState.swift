@@ -1,5 +1,5 @@
 import KVMNetModel
-import Synchronization
+import KVMNetLock
 
 /// Why the whole state is being replaced.
 public enum ResyncReason: String, Sendable {
@@ -17,13 +17,13 @@ public enum ResyncReason: String, Sendable {
 /// All methods are thread-safe. A scrape calls ``snapshot()``, which only reads memory:
 /// no netlink dump and no sysfs walk happen on the scrape path.
 public final class HostState: Sendable {
-    private let storage: Mutex<Storage>
+    private let storage: Locked<Storage>
     private let clock: @Sendable () -> Double
 
     /// - Parameter clock: Unix time source, injectable for tests.
     public init(clock: @escaping @Sendable () -> Double = unixTimeNow) {
         self.clock = clock
-        self.storage = Mutex(Storage())
+        self.storage = Locked(Storage())
     }
 
     /// Applies events in order, counting transitions as they happen.

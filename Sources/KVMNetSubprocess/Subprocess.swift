@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CSubprocessShim
 import Foundation
-import Synchronization
+import KVMNetLock
 
 /// Starts programs with posix_spawn and waits for them with waitpid; the one place of the
 /// package that starts processes (kvmnet-diag's firewall reader and the tests; the agent
@@ -221,7 +221,7 @@ public enum Subprocess {
 
         public let pid: pid_t
         public let argv: [String]
-        private let state = Mutex<Termination?>(nil)
+        private let state = Locked<Termination?>(nil)
         private let stdoutSink: Capture?
         private let stderrSink: Capture?
 
@@ -368,7 +368,7 @@ public enum Subprocess {
 
     /// A pipe's read end drained by a thread of its own until end of file.
     final class Capture: @unchecked Sendable {
-        private let data = Mutex<(bytes: [UInt8], ended: Bool)>(([], false))
+        private let data = Locked<(bytes: [UInt8], ended: Bool)>(([], false))
 
         init(fd: Int32) {
             let thread = Thread { [self] in

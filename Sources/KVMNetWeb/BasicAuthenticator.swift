@@ -1,3 +1,4 @@
+import KVMNetLock
 /// HTTP basic authentication against `basic_auth_users`, as exporter-toolkit does it:
 /// bcrypt for every new (user, hash, password) triple, results cached, and a fixed dummy
 /// hash for unknown users so that timing does not tell which users exist.

@@ -1,3 +1,4 @@
+import KVMNetLock
 /// A token bucket: `burst` requests at once, then one per `interval` (exporter-toolkit's
 /// `rate_limit`, golang.org/x/time/rate semantics).
 final class RateLimiter: Sendable {

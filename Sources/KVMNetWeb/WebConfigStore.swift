@@ -1,3 +1,4 @@
+import KVMNetLock
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import KVMNetLock
 import NIOCore
 import NIOHTTP1
 

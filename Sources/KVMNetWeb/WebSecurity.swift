@@ -1,3 +1,4 @@
+import KVMNetLock
 import Logging
 import NIOSSL
 

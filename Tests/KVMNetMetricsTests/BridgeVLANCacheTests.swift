@@ -1,7 +1,7 @@
 @testable import KVMNetMetrics
 import KVMNetModel
 import KVMNetState
-import Synchronization
+import KVMNetLock
 import Testing
 
 /// The kept rendering of the VLAN-aware bridge families (``BridgeVLANCollector/rendered(_:)``,
@@ -157,7 +157,7 @@ import Testing
     /// and counted at every render as without the cache; back under it the guard sees them.
     @Test func theGuardStillCutsAndCountsTheVLANFamilies() {
         let state = Self.host()
-        let changes = Mutex<[SeriesGuard.Change]>([])
+        let changes = Locked<[SeriesGuard.Change]>([])
         let withCache = MetricsRenderer(collectors: [BridgeVLANCollector(), LinkCollector()])
         let without = MetricsRenderer(collectors: [Uncached(BridgeVLANCollector()), LinkCollector()])
         let guardA = SeriesGuard(maxSeriesPerFamily: 5) { c in changes.withLock { $0.append(c) } }

@@ -1,7 +1,7 @@
 import KVMNetMetrics
 import KVMNetModel
 import KVMNetState
-import Synchronization
+import KVMNetLock
 import Testing
 
 /// The cardinality guard (`--web.max-series-per-family`) and the label audit.
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func capsAFamilyKeepsTheFirstSeriesInOrderAndCountsTheRest() {
-        let changes = Mutex<[SeriesGuard.Change]>([])
+        let changes = Locked<[SeriesGuard.Change]>([])
         let g = SeriesGuard(maxSeriesPerFamily: 3) { c in changes.withLock { $0.append(c) } }
 
         let first = g.apply([family("big", 5), family("small", 2)])

@@ -1,7 +1,7 @@
 import CNetlink
 import Glibc
 import KVMNetModel
-import Synchronization
+import KVMNetLock
 
 /// Follows the kernel's link, neighbour and address events (`RTNLGRP_LINK`,
 /// `RTNLGRP_NEIGH`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR`) on its own thread and
@@ -73,7 +73,7 @@ public final class NetlinkMonitor: Sendable {
     /// Requested kernel receive buffer for the event socket, in bytes.
     public let requestedReceiveBufferSize: Int
     private let handlers: MonitorHandlers
-    private let session = Mutex<MonitorSession?>(nil)
+    private let session = Locked<MonitorSession?>(nil)
 
     /// - Parameters:
     ///   - receiveBufferSize: the socket's receive buffer. Above `net.core.rmem_max` it

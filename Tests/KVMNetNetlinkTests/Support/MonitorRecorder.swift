@@ -1,5 +1,5 @@
 import KVMNetModel
-import Synchronization
+import KVMNetLock
 
 /// Collects what a ``NetlinkMonitor`` delivers, for assertions from the test thread.
 final class MonitorRecorder: Sendable {
@@ -12,7 +12,7 @@ final class MonitorRecorder: Sendable {
         var decodeErrors: [String] = []
     }
 
-    private let log = Mutex(Log())
+    private let log = Locked(Log())
 
     func record(_ changes: [TopologyChange]) { log.withLock { $0.batches.append(changes) } }
     func recordEvent(_ group: String) { log.withLock { $0.events[group, default: 0] += 1 } }

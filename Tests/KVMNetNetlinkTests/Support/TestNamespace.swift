@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import KVMNetLock
 import Testing
 @testable import KVMNetNetlink
 
@@ -63,7 +63,7 @@ final class TestNamespace: Sendable {
     /// Runs `body` on a fresh thread that entered this namespace, and waits for it.
     /// Sockets created there belong to the namespace; threads it starts inherit it.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = Locked<Result<T, any Error>?>(nil)
         let path = self.path
         let thread = try NativeThread.spawn(name: "kvmnet-test-ns") {
             let r = Result<T, any Error> {

@@ -18,8 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
-        // Tests only: the reference YAML parser (libyaml inside) the web config's own
-        // reader is checked against (Tests/KVMNetWebConfigYAMLTests). No product uses it.
+        // libyaml inside: netplan's configuration (KVMNetSources/Netplan), whose real files
+        // use all of YAML (flow lists, mappings in lists); and the reference the web
+        // config's own subset reader is checked against (Tests/KVMNetWebConfigYAMLTests).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -41,9 +42,10 @@ let package = Package(
         // Synchronization's Mutex, a futex it does not; Sources/KVMNetLock/Locked.swift).
         .target(name: "KVMNetLock"),
         // Every reader of host facts but rtnetlink: /proc and /sys (the topology without
-        // netlink), /proc/net routes, ARP and addresses, sysctls, libvirt XML, ifcfg.
+        // netlink), /proc/net routes, ARP and addresses, sysctls, libvirt XML, and the
+        // configuration systems (ifcfg, ifupdown, NetworkManager, networkd, netplan).
         // Pure parsers plus readers rooted at given paths; typed results and errors.
-        .target(name: "KVMNetSources", dependencies: ["KVMNetModel"]),
+        .target(name: "KVMNetSources", dependencies: ["KVMNetModel", .product(name: "Yams", package: "Yams")]),
         // rtnetlink through libnl-3: dumps, subscriptions, IFLA_LINKINFO decoding.
         .target(name: "KVMNetNetlink", dependencies: ["KVMNetLock", "KVMNetModel", "CNetlink"]),
         // HostState: applies snapshots and events to the model, keeps counters.

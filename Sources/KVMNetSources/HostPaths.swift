@@ -27,6 +27,10 @@ public struct HostPaths: Sendable, Hashable {
     /// name in an earlier one shadows the same name in a later one; drop-ins
     /// (`<file>.d/*.conf`) are taken from all of them.
     public var networkdDirectories: [String] = HostPaths.defaultNetworkdDirectories
+    /// netplan's directories, in its precedence: a `*.yaml` file name in an earlier one
+    /// shadows (completely replaces) the same name in a later one; the files left are
+    /// merged in the lexical order of their names, whatever their directory.
+    public var netplanDirectories: [String] = HostPaths.defaultNetplanDirectories
 
     /// Running domains, defined domains, active networks, defined networks.
     public static let defaultLibvirtDirectories = [
@@ -45,6 +49,9 @@ public struct HostPaths: Sendable, Hashable {
         "/etc/systemd/network", "/run/systemd/network", "/usr/local/lib/systemd/network",
         "/usr/lib/systemd/network", "/lib/systemd/network",
     ]
+
+    /// netplan-generate(8): /run/netplan shadows /etc/netplan, which shadows /lib/netplan.
+    public static let defaultNetplanDirectories = ["/run/netplan", "/etc/netplan", "/lib/netplan"]
 
     /// The real host's paths by default.
     public init(procfsRoot: String = "/proc", sysfsRoot: String = "/sys",
@@ -68,6 +75,7 @@ public struct HostPaths: Sendable, Hashable {
         ifupdownInterfaces = under(ifupdownInterfaces)
         networkManagerDirectories = networkManagerDirectories.map(under)
         networkdDirectories = networkdDirectories.map(under)
+        netplanDirectories = netplanDirectories.map(under)
     }
 
     /// A path named inside a configuration file: absolute ones under ``configRoot``,

@@ -117,4 +117,86 @@ struct LiveDriftTests {
             "config.mtu_drift br-cfg",
         ])
     }
+
+    // MARK: netplan
+
+    /// The same configuration in netplan's YAML, split over /etc/netplan and /lib/netplan
+    /// and merged by file name as netplan does: br-cfg's port in 10-, its MTU in 20-.
+    static func writeNetplan(under root: URL) throws -> (bridges: String, mtu: String) {
+        let fm = FileManager.default
+        let etc = root.appendingPathComponent("etc/netplan"), lib = root.appendingPathComponent("lib/netplan")
+        try fm.createDirectory(at: etc, withIntermediateDirectories: true)
+        try fm.createDirectory(at: lib, withIntermediateDirectories: true)
+        let bridges = etc.appendingPathComponent("10-bridges.yaml"), mtu = lib.appendingPathComponent("20-mtu.yaml")
+        try """
+        network:
+          version: 2
+          renderer: networkd
+          ethernets:
+            veth-a:
+              mtu: 1400
+          bridges:
+            br-cfg:
+              interfaces: [veth-a]
+            br-gone: {}
+
+        """.write(to: bridges, atomically: true, encoding: .utf8)
+        try "network:\n  bridges:\n    br-cfg:\n      mtu: 1400\n".write(to: mtu, atomically: true, encoding: .utf8)
+        return (bridges.path, mtu.path)
+    }
+
+    /// kvmnet-diag's config findings (check, subject, evidence, fix) in a namespace built
+    /// as configured or drifted, on the netplan files alone.
+    static func runNetplan(drifted: Bool) throws -> (findings: [[String: Any]], files: (bridges: String, mtu: String)) {
+        let namespace = "kvmnet-drift-np-\(UInt32.random(in: 0...UInt32.max))"
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer {
+            _ = try? LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "del", namespace])
+            try? FileManager.default.removeItem(at: root)
+        }
+        try LiveHost.ip(["netns", "add", namespace])
+        let files = try writeNetplan(under: root)
+        try build(namespace: namespace, drifted: drifted)
+        let binary = try CLIBinaryTests.binary().path
+        let result = try LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "exec", namespace, binary, "--json", "--no-firewall",
+                                                                "--config-root", root.path, "--libvirt-dir", root.appendingPathComponent("none").path])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let findings = (object?["findings"] as? [[String: Any]] ?? []).filter { ($0["check"] as? String)?.hasPrefix("config.") == true }
+        return (findings, files)
+    }
+
+    static func summary(_ findings: [[String: Any]]) -> [String] {
+        findings.map { "\($0["check"] as? String ?? "") \($0["subject"] as? String ?? "")" }.sorted()
+    }
+
+    @Test func netplanQuietWhenTheKernelRunsTheConfiguration() throws {
+        #expect(Self.summary(try Self.runNetplan(drifted: false).findings) == ["config.device_missing br-gone"])
+    }
+
+    /// Broken at run time: the drift findings cite the netplan file and line of each
+    /// configured value, and the fix is netplan's (netplan try / netplan apply).
+    @Test func netplanDriftIsFoundOnARealKernel() throws {
+        let (findings, files) = try Self.runNetplan(drifted: true)
+        #expect(Self.summary(findings) == [
+            "config.bridge_port_drift veth-a",
+            "config.device_missing br-gone",
+            "config.device_unconfigured br-hand",
+            "config.mtu_drift br-cfg",
+        ])
+        func finding(_ check: String) throws -> [String: Any] { try #require(findings.first { $0["check"] as? String == check }) }
+        func evidence(_ f: [String: Any]) -> [[String: Any]] { (f["evidence"] as? [[String: Any]] ?? []).filter { $0["source"] as? String == "netplan" } }
+        let mtu = try finding("config.mtu_drift")
+        let cited = try #require(evidence(mtu).first)
+        #expect(cited["file"] as? String == files.mtu && cited["line"] as? Int == 4 && cited["attribute"] as? String == "bridges.br-cfg.mtu")
+        #expect((mtu["fix"] as? String)?.contains("netplan apply") == true, "\(mtu["fix"] ?? "")")
+        let port = try finding("config.bridge_port_drift")
+        let member = try #require(evidence(port).first)
+        #expect(member["file"] as? String == files.bridges && member["line"] as? Int == 9 && member["attribute"] as? String == "bridges.br-cfg.interfaces")
+        #expect((port["fix"] as? String)?.contains("netplan apply") == true)
+        let missing = try finding("config.device_missing")
+        #expect((missing["fix"] as? String)?.contains("netplan apply (creates the virtual devices") == true, "\(missing["fix"] ?? "")")
+        let unconfigured = try finding("config.device_unconfigured")
+        #expect((unconfigured["fix"] as? String)?.contains("network: bridges: br-hand:") == true, "\(unconfigured["fix"] ?? "")")
+    }
 }

@@ -372,7 +372,16 @@ enum ConfigFix {
             }
             if recreate { return "ip link delete \(name) && networkctl reload" }
             return "networkctl reload && networkctl reconfigure \(name)"
-        case .netplan: return "netplan apply"
+        case .netplan:
+            // netplan apply regenerates the backend's files and reloads it; it deletes only
+            // the virtual devices no longer defined, so a running netdev keeps its mode, id
+            // and parent (networkd sets those at creation only).
+            if missing {
+                return d.kind.isVirtual ? "netplan apply (creates the virtual devices that do not run; netplan try reverts by itself unless confirmed)"
+                    : "netplan apply once \(name) exists (netplan creates no NIC: check the NIC and its name with ip link)"
+            }
+            if recreate { return "ip link delete \(name) && netplan apply (netplan apply leaves a running \(d.kind.rawValue)'s mode, id and parent as they are)" }
+            return "netplan try (reverts by itself unless confirmed), then netplan apply"
         }
     }
 
@@ -389,6 +398,9 @@ enum ConfigFix {
             let parts = setting.key.split(separator: " ", maxSplits: 1)
             let key = parts.count == 2 ? "\(parts[1])=\(value) in \(parts[0])" : "\(setting.key)=\(value)"
             return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), set \(key)"
+        case .netplan:
+            // `vlans.vlan20.id`: the YAML key path, and the value at that line.
+            return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), set \(setting.key): \(value) (now \(setting.value))"
         default:
             return "in \(setting.file)\(setting.line.map { " line \($0)" } ?? ""), set \(setting.key)=\(value)"
         }
@@ -409,6 +421,11 @@ enum ConfigFix {
             let extra = netdevKind == "vlan" ? ", [VLAN] Id=ID, and VLAN=\(name) in the parent's .network" : ""
             ways.append("create /etc/systemd/network/\(name).netdev with [NetDev] Name=\(name) Kind=\(netdevKind)\(extra), then networkctl reload")
         }
+        if systems.contains(.netplan) {
+            let section = kind == "bridge" ? "bridges" : kind == "bond" ? "bonds" : "vlans"
+            let extra = section == "vlans" ? " with id: ID and link: PARENT" : section == "bonds" ? " with interfaces: [...] and parameters: {mode: ...}" : " with interfaces: [...]"
+            ways.append("define it under network: \(section): \(name):\(extra) in a file of /etc/netplan, then netplan try / netplan apply")
+        }
         if systems.contains(.ifcfg) {
             let type = kind == "bridge" ? "TYPE=Bridge" : kind == "bond" ? "TYPE=Bond BONDING_MASTER=yes" : "VLAN=yes"
             ways.append("create \(HostFiles.join(ctx.facts.ifcfgDirectory ?? HostPaths.defaultIfcfgDirectory, "ifcfg-\(name)")) with DEVICE=\(name) \(type) ONBOOT=yes")
@@ -426,6 +443,9 @@ enum ConfigFix {
         case .networkd:
             let what = d.map { $0.kind.isVirtual ? "remove \($0.file)" : "take \(name) out of [Match] Name= in \($0.file)" } ?? "remove its files"
             return "systemd-networkd (\(what), or match it in a .network with [Link] Unmanaged=yes; then networkctl reload)"
+        case .netplan:
+            let what = d.map { "remove \(($0.labels.first?.origin.value) ?? name) from \($0.file)\($0.declaration?.line.map { " (line \($0))" } ?? "")" } ?? "remove it from /etc/netplan"
+            return "netplan (\(what); then netplan apply)"
         default: return "\(system.displayName) (remove \(d?.file ?? name))"
         }
     }

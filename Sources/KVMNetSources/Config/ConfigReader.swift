@@ -23,6 +23,7 @@ public enum ConfigReader {
         readInterfaces(paths, into: &reading)
         readKeyfiles(paths, into: &reading)
         readNetworkd(paths, into: &reading)
+        readNetplan(paths, into: &reading)
         return reading
     }
 
@@ -149,6 +150,54 @@ public enum ConfigReader {
         guard !devices.isEmpty else { return }
         reading.network.devices += devices
         reading.network.systems.append(DetectedConfigSystem(system: .networkd, files: files.flatMap { [$0.path] + $0.dropIns.map(\.path) }))
+    }
+
+    // MARK: netplan
+
+    static func readNetplan(_ paths: HostPaths, into reading: inout ConfigReading) {
+        let source = NetplanIntended.errorSource
+        // netplan's precedence: the first directory with a file name wins (/run shadows
+        // /etc shadows /lib); the files left are merged in the order of their names.
+        var chosen: [String: String] = [:]
+        for dir in paths.netplanDirectories {
+            guard let listing = HostFiles.list(dir, source: source) else { continue }
+            switch listing {
+            case .failure(let e): reading.errors.append(e)
+            case .success(let entries):
+                for name in entries where NetplanIntended.isNetplanFileName(name) && chosen[name] == nil {
+                    chosen[name] = HostFiles.join(dir, name)
+                }
+            }
+        }
+        var files: [NetplanFile] = []
+        for name in chosen.keys.sorted() {
+            let path = chosen[name]!
+            switch HostFiles.load(path, source: source) {
+            case .absent: continue
+            case .failed(let e): reading.errors.append(e)
+            case .text(let text):
+                let file = NetplanParser.parse(text, path: path)
+                files.append(file)
+                reading.texts.append(SourceFile(kind: "netplan", path: path, text: text))
+                reading.errors += file.problems.map { SourceError(source: source, path: path, message: $0.description) }
+            }
+        }
+        let (devices, problems) = NetplanIntended.read(files)
+        reading.errors += problems
+        let used = files.filter(\.definesDevices)
+        guard !used.isEmpty else { return }
+        reading.network.devices += devices
+        reading.network.systems.append(DetectedConfigSystem(system: .netplan, files: used.map(\.path)))
+        // What `netplan generate` wrote for networkd or NetworkManager (in /run) is this
+        // configuration again: it is read here, at its source, not as a second system.
+        reading.network.devices.removeAll { ($0.system == .networkd || $0.system == .networkManager) && NetplanIntended.isGeneratedOutput($0.file) }
+        for i in reading.network.systems.indices.reversed() where reading.network.systems[i].system != .netplan {
+            let system = reading.network.systems[i].system
+            reading.network.systems[i].files.removeAll(where: NetplanIntended.isGeneratedOutput)
+            if !reading.network.devices.contains(where: { $0.system == system }) || reading.network.systems[i].files.isEmpty {
+                reading.network.systems.remove(at: i)
+            }
+        }
     }
 
     // MARK: helpers

@@ -84,8 +84,11 @@ struct LiveDriftTests {
         for c in commands { try LiveHost.ip(["-n", namespace] + c) }
     }
 
-    static func run(_ system: System, drifted: Bool) throws -> [String] {
-        let namespace = "kvmnet-drift-\(UInt32.random(in: 0...UInt32.max))"
+    /// kvmnet-diag's JSON report in a namespace of its own, built as configured or
+    /// drifted, on the configuration `write` puts under a fresh root (and what it returns).
+    /// The namespace and the root are removed whatever happens.
+    static func diagnose<T>(prefix: String, drifted: Bool, write: (URL) throws -> T) throws -> (stdout: String, written: T) {
+        let namespace = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer {
@@ -93,12 +96,17 @@ struct LiveDriftTests {
             try? FileManager.default.removeItem(at: root)
         }
         try LiveHost.ip(["netns", "add", namespace])
-        try writeConfiguration(system, under: root)
+        let written = try write(root)
         try build(namespace: namespace, drifted: drifted)
         let binary = try CLIBinaryTests.binary().path
         let result = try LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "exec", namespace, binary, "--json", "--no-firewall",
                                                                 "--config-root", root.path, "--libvirt-dir", root.appendingPathComponent("none").path])
-        let findings = try LiveHost.findings(result.stdout)
+        return (result.stdout, written)
+    }
+
+    static func run(_ system: System, drifted: Bool) throws -> [String] {
+        let report = try diagnose(prefix: "kvmnet-drift", drifted: drifted) { try writeConfiguration(system, under: $0) }
+        let findings = try LiveHost.findings(report.stdout)
         return findings.filter { $0.check.hasPrefix("config.") }.map { "\($0.check) \($0.subject)" }.sorted()
     }
 
@@ -148,22 +156,10 @@ struct LiveDriftTests {
     /// kvmnet-diag's config findings (check, subject, evidence, fix) in a namespace built
     /// as configured or drifted, on the netplan files alone.
     static func runNetplan(drifted: Bool) throws -> (findings: [[String: Any]], files: (bridges: String, mtu: String)) {
-        let namespace = "kvmnet-drift-np-\(UInt32.random(in: 0...UInt32.max))"
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent(namespace)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer {
-            _ = try? LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "del", namespace])
-            try? FileManager.default.removeItem(at: root)
-        }
-        try LiveHost.ip(["netns", "add", namespace])
-        let files = try writeNetplan(under: root)
-        try build(namespace: namespace, drifted: drifted)
-        let binary = try CLIBinaryTests.binary().path
-        let result = try LiveHost.run(LiveHost.ipPath ?? "ip", ["netns", "exec", namespace, binary, "--json", "--no-firewall",
-                                                                "--config-root", root.path, "--libvirt-dir", root.appendingPathComponent("none").path])
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let report = try diagnose(prefix: "kvmnet-drift-np", drifted: drifted) { try writeNetplan(under: $0) }
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
         let findings = (object?["findings"] as? [[String: Any]] ?? []).filter { ($0["check"] as? String)?.hasPrefix("config.") == true }
-        return (findings, files)
+        return (findings, report.written)
     }
 
     static func summary(_ findings: [[String: Any]]) -> [String] {

@@ -87,6 +87,27 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // libbpf through pkg-config (libbpf-dev), for KVMNetWatch; no link lines in the
+        // modulemap, as CNetlink.
+        .systemLibrary(
+            name: "CLibBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev"])]
+        ),
+        // BPFObjectPlugin's build step: runs clang -target bpf on a .bpf.c and writes the
+        // object as a base64 Swift literal (host tool; never shipped).
+        .executableTarget(name: "kvmnet-bpf-embed", dependencies: ["KVMNetSubprocess"]),
+        // Compiles a target's BPF/*.bpf.c at build time and embeds the objects: no run-time
+        // compiler, no committed .o.
+        .plugin(name: "BPFObjectPlugin", capability: .buildTool(), dependencies: ["kvmnet-bpf-embed"]),
+        // kvmnet-diag watch's kernel side: the BPF program (BPF/, built by BPFObjectPlugin)
+        // loaded with libbpf, its ring buffer's records decoded into FrameEvents.
+        .target(
+            name: "KVMNetWatch",
+            dependencies: ["KVMNetModel", "KVMNetSources", "KVMNetLock", "CLibBPF"],
+            exclude: ["BPF"],
+            plugins: ["BPFObjectPlugin"]
+        ),
         // Checks, path tracing and report rendering for kvmnet-diag.
         .target(name: "KVMNetDiagnose", dependencies: ["KVMNetModel", "KVMNetSources"]),
         // The agent as a library: sources wired to the state, the server, the lifecycle.
@@ -114,7 +135,7 @@ let package = Package(
             name: "kvmnet-diag",
             dependencies: [
                 "KVMNetModel", "KVMNetSources", "KVMNetDiagnose", "KVMNetNetlink", "KVMNetFirewallReader",
-                "KVMNetRemote", "KVMNetWeb",
+                "KVMNetRemote", "KVMNetWeb", "KVMNetWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -130,6 +151,9 @@ let package = Package(
         .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetLock", "KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
+        // FrameWatcher on the running kernel (live: root, namespaces of its own) and
+        // DropReasons from its BTF.
+        .testTarget(name: "KVMNetWatchTests", dependencies: ["KVMNetWatch", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"]),
         .testTarget(name: "KVMNetRemoteTests", dependencies: ["KVMNetRemote", "KVMNetDiagnose", "KVMNetModel", "KVMNetWeb"]),
         .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb", "KVMNetTestSupport"]),
         .testTarget(

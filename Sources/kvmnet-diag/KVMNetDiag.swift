@@ -13,6 +13,6 @@ struct KVMNetDiag: ParsableCommand {
             2 warnings only, 3 data incomplete (unreadable sources), 64 usage error.
             """,
         version: KVMNetDiagnoseVersion.current,
-        subcommands: [Diagnose.self, Snapshot.self],
+        subcommands: [Diagnose.self, Snapshot.self, Watch.self],
         defaultSubcommand: Diagnose.self)
 }

@@ -62,3 +62,18 @@ import Testing
         #expect(try Self.run(["--from", Self.fixture, "--no-netlink"]).status == 64)
     }
 }
+
+extension CLIBinaryTests {
+    /// `watch`'s usage errors come before anything is attached: an unknown endpoint, a
+    /// duration out of range, a missing second endpoint.
+    @Test func watchUsageErrorsAre64BeforeAnythingIsAttached() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("kvmnet-watch-usage-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let unknown = try Self.run(["watch", "nosuch-vm1", "nosuch-vm2", "--libvirt-dir", empty.path, "--ifcfg-dir", empty.path, "--no-firewall"])
+        #expect(unknown.status == 64, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("kvmnet-diag watch: nosuch-vm1"), "\(unknown.stderr)")
+        #expect(try Self.run(["watch", "vm1", "vm2", "--seconds", "0"]).status == 64)
+        #expect(try Self.run(["watch", "vm1"]).status == 64)
+    }
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what the real-kernel lab needs: qemu (TCG), two Debian kernels
 # (6.1 = linux-image-amd64 on bookworm, 6.12 = linux-image-6.12-amd64 from
-# bookworm's repos), busybox-static, iproute2, cpio, gzip, xz-utils.
+# bookworm's repos), busybox-static, iproute2, cpio, gzip, xz-utils, libbpf1 (the
+# release kvmnet-diag loads libbpf.so.1 for watch: build-initramfs.sh copies what ldd lists).
 #
 # Idempotent: packages already installed are not touched, and `apt-get update`
 # runs at most once (only when something is missing and a first install
@@ -11,7 +12,7 @@
 # are disabled for the duration of the install (we boot our own initramfs).
 set -eu
 
-PKGS="qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static iproute2 cpio gzip xz-utils kmod dash"
+PKGS="qemu-system-x86 linux-image-amd64 linux-image-6.12-amd64 busybox-static iproute2 cpio gzip xz-utils kmod dash libbpf1"
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps.sh: must run as root (apt-get install)" >&2

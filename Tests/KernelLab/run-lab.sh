@@ -81,6 +81,10 @@ if [ -x "$diag" ]; then
     extra="$extra kvmnet-diag=$diag"
     echo "run-lab: packing diag $diag"
 fi
+# bpftool: the watch scenario checks that no BPF program of kvmnet stays loaded.
+for b in /usr/sbin/bpftool /sbin/bpftool; do
+    if [ -x "$b" ]; then extra="$extra bpftool=$b"; echo "run-lab: packing $b"; break; fi
+done
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }

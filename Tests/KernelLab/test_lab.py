@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = Path(os.environ.get("KVMNET_LAB_RESULTS", REPO / ".build-lab" / "results"))
 SCENARIOS = ["ab-failover", "bridge-vlan-capture", "cross-host", "flap-storm", "kvm-layout", "lacp-no-partner", "lacp-partner", "modes",
-             "qinq", "seed-alb", "sysfs-mode", "vlan-aware", "vlan-dev-on-aware-bridge", "vlan-filtering-off", "vlan-trunk-many"]
+             "qinq", "seed-alb", "sysfs-mode", "vlan-aware", "vlan-dev-on-aware-bridge", "vlan-filtering-off", "vlan-trunk-many", "watch"]
 ZERO_MAC = "00:00:00:00:00:00"
 
 # /proc/net/bonding "Bonding Mode:" text -> iproute2 JSON "mode"
@@ -1218,3 +1218,97 @@ def test_vlan_host_reports_agree_with_the_scenarios(kernel):
     r = host("vlan-filtering-off")
     assert sorted(f["subject"] for f in findings(r, "bridge.vlan_filtering_off")) == ["vm1 (vnet0)", "vm2 (vnet1)"]
     assert r["exit_code"] == 1
+
+
+# ---------------------------------------------------------------- kvmnet-diag watch (issue 16)
+
+WATCH_PROGRAMS = ("kvmnet_drop", "kvmnet_receive", "kvmnet_transmit")
+
+
+def require_diag(kernel):
+    if not (RESULTS / kernel / "watch" / "healthy" / "watch.json").is_file():
+        if os.environ.get("KVMNET_LAB_REQUIRE") == "1":
+            raise AssertionError("kvmnet-diag was not packed into the lab: no watch results")
+        pytest.skip("kvmnet-diag not packed")
+
+
+def watch_step(kernel, step):
+    """(ping ok, ping back ok, watch exit code, report) of one step of the watch scenario."""
+    require_diag(kernel)
+    d = RESULTS / kernel / "watch" / step
+    text = (d / "watch.json").read_text()
+    err = d / "watch.json.stderr"
+    assert text.strip(), (err.read_text() if err.is_file() else "no output")
+    report = json.loads(text)
+    ping = section_rc(kernel, f"watch/{step}/ping.txt") == 0
+    back = section_rc(kernel, f"watch/{step}/ping-back.txt") == 0
+    rc = section_rc(kernel, f"watch/{step}/watch.json")
+    assert rc == report["exit_code"], report
+    during, after = d / "bpftool-during.json", d / "bpftool-after.json"
+    if during.is_file() and after.is_file():
+        ids = set(report["bpf_program_ids"])
+        held = [p for p in json.loads(during.read_text()) if p["id"] in ids]
+        assert sorted(p["name"] for p in held) == sorted(WATCH_PROGRAMS), held
+        left = {p["id"] for p in json.loads(after.read_text())} & {p["id"] for p in held}
+        assert not left, f"programs {left} still loaded after SIGINT"
+    elif os.environ.get("KVMNET_LAB_REQUIRE") == "1":
+        raise AssertionError("bpftool was not packed into the lab: cannot check the watch detached")
+    return ping, back, rc, report
+
+
+def drops_of(report, **want):
+    return [d for d in report["drops"] if all(d.get(k) == v for k, v in want.items())]
+
+
+@kernel_param
+def test_watch_healthy_pair_has_no_drop(kernel):
+    """vm1 and vm3 (both PVID 10) ping each other: frames seen on both ports, no drop, exit
+    0, although br0 refuses its own copy of their VLAN 10 ARP broadcasts."""
+    ping, back, rc, report = watch_step(kernel, "healthy")
+    assert ping and back
+    assert rc == 0 and report["drops"] == [], report["drops"]
+    seen = {(f["device"], f["event"]) for f in report["frames"] if f["count"] > 0}
+    assert {("vnet0", "received"), ("vnet2", "sent"), ("vnet2", "received"), ("vnet0", "sent")} <= seen, seen
+
+
+@kernel_param
+def test_watch_vlan_mismatch_is_named_at_the_bridge(kernel):
+    """vm1 (PVID 10) and vm2 (PVID 20): the bridge never sends their frames to the other's
+    port; watch says so in each direction, with the VLAN, on the hop the static check marks."""
+    ping, back, rc, report = watch_step(kernel, "vlan")
+    assert not ping and not back
+    assert rc == 1
+    for direction, vid, port in (("a_to_b", 10, "vnet1"), ("b_to_a", 20, "vnet0")):
+        got = drops_of(report, direction=direction, source="not_forwarded", device="br0")
+        assert got, report["drops"]
+        assert got[0]["vlan_id"] == vid
+        assert f"{port} is not a member of VLAN {vid}" in got[0]["cause"], got[0]
+        assert "path.vlan_mismatch" in got[0]["checks"], got[0]
+    assert report["agrees_with_static"] is True
+
+
+@kernel_param
+def test_watch_mtu_too_small_is_named_at_the_port(kernel):
+    """vnet2's MTU 1000, 1200-byte pings: the kernel frees them at vnet2, and watch says
+    they are larger than its MTU."""
+    ping, back, rc, report = watch_step(kernel, "mtu")
+    assert not ping and not back
+    assert rc == 1
+    got = [d for d in report["drops"] if d["device"] == "vnet2" and d["source"] == "kernel"
+           and "larger than the MTU of vnet2 (1000)" in d["cause"]]
+    assert got, report["drops"]
+    assert got[0]["function"], got[0]
+
+
+@kernel_param
+def test_watch_blocking_port_is_named_with_its_state(kernel):
+    """vnet2 in STP state disabled (a port set to blocking does not stay so with STP off):
+    vm3's frames are refused on vnet2 (a kernel drop), and vm1's are never sent to it."""
+    ping, back, rc, report = watch_step(kernel, "blocking")
+    assert not ping and not back
+    assert rc == 1
+    got = [d for d in report["drops"] if d["direction"] == "b_to_a" and d["device"] == "vnet2"
+           and "vnet2 is in STP state disabled" in d["cause"]]
+    assert got and got[0]["source"] == "kernel", report["drops"]
+    fwd = drops_of(report, direction="a_to_b")
+    assert fwd and all("disabled" in d["cause"] for d in fwd), fwd

@@ -211,6 +211,37 @@ lab_truth() {
     return 0
 }
 
+# lab_watch STEP NS_A IP_B NS_B IP_A SIZE A B: `kvmnet-diag watch A B --json` while NS_A
+# pings IP_B and then NS_B pings IP_A (three SIZE-byte pings each, into STEP/ping.txt and
+# STEP/ping-back.txt); the watch starts first (its "watching" line says it is attached)
+# and is stopped with SIGINT after the pings, so its SIGINT path is what runs here. Its
+# report goes to STEP/watch.json (with its exit code); `bpftool -j prog show` while it
+# watches and after it ended to STEP/bpftool-during.json, STEP/bpftool-after.json (its
+# programs, by the ids its report gives, must be gone after). Skipped without kvmnet-diag.
+lab_watch() {
+    _ws=$1; _wa=$2; _wbip=$3; _wb=$4; _waip=$5; _wsz=$6; shift 6
+    [ -x /bin/kvmnet-diag ] || return 0
+    rm -f /tmp/watch.out /tmp/watch.err
+    /bin/kvmnet-diag watch "$@" --seconds 300 --json --ifcfg-dir /nonexistent > /tmp/watch.out 2> /tmp/watch.err &
+    _wp=$!
+    _wi=0
+    while ! grep -q watching /tmp/watch.err 2>/dev/null; do
+        _wi=$((_wi + 1)); [ $_wi -gt 1200 ] && break
+        kill -0 $_wp 2>/dev/null || break
+        usleep 100000
+    done
+    if [ -x /bin/bpftool ]; then lab_capture "$_ws/bpftool-during.json" /bin/bpftool -j prog show; fi
+    lab_capture "$_ws/ping.txt" /sbin/ip netns exec "$_wa" ping -c 3 -i 0.3 -W 1 -s "$_wsz" "$_wbip"
+    lab_capture "$_ws/ping-back.txt" /sbin/ip netns exec "$_wb" ping -c 3 -i 0.3 -W 1 -s "$_wsz" "$_waip"
+    kill -INT $_wp 2>/dev/null
+    wait $_wp
+    _wrc=$?
+    lab_emit "$_ws/watch.json" /tmp/watch.out "$_wrc"
+    if [ -s /tmp/watch.err ]; then lab_emit "$_ws/watch.json.stderr" /tmp/watch.err "$_wrc"; fi
+    if [ -x /bin/bpftool ]; then lab_capture "$_ws/bpftool-after.json" /bin/bpftool -j prog show; fi
+    return 0
+}
+
 # lab_vlan_view STEP: the VLANs as iproute2 shows them and the agent's /metrics, with a
 # second `bridge vlan show` after the scrape (the test requires both reads to agree, so
 # that the metrics are compared with one moment), and the bridges' link details.

@@ -211,3 +211,28 @@ extension WatchAnalysisTests {
         #expect(report2.drops.first?.count == 1)
     }
 }
+
+extension WatchAnalysisTests {
+    /// Linux 6.1 frees a unicast frame whose destination port does not forward in
+    /// br_handle_frame_finish (br_forward inlined), on the ingress port: the destination's
+    /// port is the cause, not the VLAN the frame is in.
+    @Test func unicastToAPortThatDoesNotForwardBlamesThatPort() throws {
+        var host = HostBuilder.vlanAwareLayout()
+        host.topology.bridges["br0"]?.ports[3].state = .disabled
+        #expect(host.topology.bridges["br0"]?.ports[3].name == "vnet2")
+        let plan = try Self.plan(host, "vm1", "vm3")
+        let events = [Self.frame(.drop, host, "vnet0", from: Self.vm1, to: Self.vm3, vlan: 10, reason: 2, location: 3)]
+        let report = WatchAnalysis(plan: plan).report(Self.input(events, symbols: [3: .init(function: "br_handle_frame_finish", offset: 0x2f0, module: "bridge")]))
+        #expect(report.drops.first?.cause == "vnet2, the port towards the destination, is in STP state disabled: bridge br0 does not forward to it")
+    }
+
+    /// Untagged frames are seen entering a VLAN-aware bridge before it tags them: the
+    /// not-forwarded count takes the sender port's PVID as their VLAN.
+    @Test func untaggedFramesNotForwardedAreInTheSendersPVID() throws {
+        let host = HostBuilder.vlanAwareLayout()
+        let plan = try Self.plan(host, "vm1", "vm2")
+        let report = WatchAnalysis(plan: plan).report(Self.input([Self.arp(host, "vnet0", from: Self.vm1)]))
+        #expect(report.drops.first?.vlanID == 10)
+        #expect(report.drops.first?.cause.contains("vnet1 is not a member of VLAN 10") == true)
+    }
+}

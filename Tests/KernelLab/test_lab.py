@@ -1311,4 +1311,4 @@ def test_watch_blocking_port_is_named_with_its_state(kernel):
            and "vnet2 is in STP state disabled" in d["cause"]]
     assert got and got[0]["source"] == "kernel", report["drops"]
     fwd = drops_of(report, direction="a_to_b")
-    assert fwd and all("disabled" in d["cause"] for d in fwd), fwd
+    assert fwd and all("vnet2" in d["cause"] and "STP state disabled" in d["cause"] for d in fwd), fwd

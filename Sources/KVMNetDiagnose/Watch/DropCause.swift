@@ -24,7 +24,8 @@ struct DropCause {
         "veth_xmit", "dev_forward_skb", "br_nf_dev_queue_xmit",
     ]
 
-    func explain(reason: String, function: String?, device: String, vlanID: Int?, length: Int) -> String {
+    /// `receiver`: the host device of the end the frames were going to (its tap).
+    func explain(reason: String, function: String?, device: String, vlanID: Int?, length: Int, receiver: String? = nil) -> String {
         let function = function ?? ""
         let link = topology.links[device]
         let bridge = topology.bridge(containing: device)
@@ -42,6 +43,17 @@ struct DropCause {
             return "the frames (\(length) bytes) are larger than the MTU of \(device) (\(link?.mtu.map(String.init) ?? "?"))"
         }
         if Self.bridgeFunctions.contains(function) || function.hasPrefix("br_vlan") {
+            // A frame the bridge had a destination port for and did not send there
+            // (br_forward, often inlined into br_handle_frame_finish): that port decides.
+            if let bridge, let receiver, receiver != device, let out = bridge.port(named: receiver) {
+                if out.state != .forwarding {
+                    return "\(receiver), the port towards the destination, is in STP state \(out.state.name): bridge \(bridge.name) does not forward to it"
+                }
+                if bridge.vlanAware, let vlanID, let vlans = out.vlans, !vlans.contains(vlanID),
+                   port?.vlans.map({ $0.contains(vlanID) }) != false {
+                    return "the VLAN filter of bridge \(bridge.name): \(receiver), the port towards the destination, is not a member of VLAN \(vlanID)"
+                }
+            }
             if let bridge, bridge.vlanAware, let vlanID {
                 if let port, let vlans = port.vlans, !vlans.contains(vlanID) {
                     return "the VLAN filter of bridge \(bridge.name): \(device) is not a member of VLAN \(vlanID)"

@@ -114,7 +114,8 @@ public struct WatchAnalysis: Sendable {
                 protocols: group.protocols.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key),
                 vlanID: group.vlan,
                 cause: DropCause(topology: plan.topology, staticReport: plan.staticReport)
-                    .explain(reason: key.reason, function: key.function, device: key.hostDevice, vlanID: group.vlan, length: group.length),
+                    .explain(reason: key.reason, function: key.function, device: key.hostDevice, vlanID: group.vlan, length: group.length,
+                             receiver: key.direction == .forward ? plan.to.device : plan.from.device),
                 checks: checks(on: key.hostDevice, hop: hop), onMarkedHop: false)
         }
 
@@ -126,8 +127,11 @@ public struct WatchAnalysis: Sendable {
             let missing = entered - left - dropped
             guard missing > 0 else { continue }
             let events = classified.filter { $0.1 == direction && $0.0.kind == .receive && device($0.0, input) == sender.device }
-            let vlan = events.compactMap(\.0.vlanID).first
             let bridge = plan.topology.bridge(containing: sender.device)?.name
+            // Untagged frames enter a VLAN-aware bridge in the port's PVID (the receive
+            // event sees them before the bridge tags them).
+            let pvid = bridge.flatMap { plan.topology.bridges[$0] }.flatMap { $0.vlanAware ? $0.port(named: sender.device)?.vlans?.pvid : nil }
+            let vlan = events.compactMap(\.0.vlanID).first ?? pvid
             let hop = bridge.flatMap { self.hop(of: $0) } ?? self.hop(of: receiver.device)
             var protocols: [String: Int] = [:]
             for (event, _) in events { protocols[event.protocolName, default: 0] += 1 }

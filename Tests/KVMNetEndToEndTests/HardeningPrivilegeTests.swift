@@ -162,11 +162,13 @@ struct HardeningPrivilegeTests {
         #expect(reader.components(separatedBy: "Subprocess.run(").count - 1 == 1, "one program started, from run()")
         #expect(reader.contains("Subprocess.run([path] + args, environment: [:], timeout: timeoutSeconds)"))
 
-        // The only source that imports the spawning module is the firewall reader.
+        // The only source that imports the spawning module is the firewall reader, and
+        // kvmnet-bpf-embed: the build-time tool BPFObjectPlugin runs (clang -target bpf),
+        // which no product links.
         let sources = root.appendingPathComponent("Sources").path
         let files = try #require(FileManager.default.enumerator(atPath: sources)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
         let importers = try files.filter { try String(contentsOfFile: sources + "/" + $0, encoding: .utf8).contains("import KVMNetSubprocess") }
-        #expect(importers == ["KVMNetFirewallReader/FirewallReader.swift"], "\(importers)")
+        #expect(importers.sorted() == ["KVMNetFirewallReader/FirewallReader.swift", "kvmnet-bpf-embed/main.swift"], "\(importers)")
 
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         let agentTarget = try #require(manifest.range(of: "name: \"KVMNetAgent\"")).upperBound
@@ -179,7 +181,8 @@ struct HardeningPrivilegeTests {
             guard let name = line.range(of: "name: \"") else { return String(line) }
             return String(line[name.upperBound...].prefix { $0 != "\"" })
         }
-        #expect(Set(users) == ["KVMNetSubprocess", "KVMNetFirewallReader", "KVMNetTestSupport"], "\(users)")
+        #expect(Set(users) == ["KVMNetSubprocess", "KVMNetFirewallReader", "KVMNetTestSupport", "kvmnet-bpf-embed"], "\(users)")
+        #expect(!manifest.contains(".executable(name: \"kvmnet-bpf-embed\""), "the BPF embedding tool is no product")
         // And the built agent holds no code of it (its symbols name the module).
         let agent = try Data(contentsOf: URL(fileURLWithPath: AgentProcess.agentPath))
         #expect(agent.range(of: Data("KVMNetSubprocess".utf8)) == nil, "kvmnet-agent links KVMNetSubprocess")

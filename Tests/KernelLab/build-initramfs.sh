@@ -9,7 +9,8 @@
 #   the modules tls llc stp garp mrp 8021q bridge veth bonding dummy of
 #   KERNEL_VERSION plus everything they depend on (modinfo -F depends,
 #   recursively), decompressed to plain .ko, in dependency order in
-#   /lab/modules.list (bonding max_bonds=0, dummy numdummies=0);
+#   /lab/modules.list (bonding max_bonds=0, dummy numdummies=0); nf_tables and
+#   br_netfilter likewise, listed in /lab/modules-late.list for scenarios to load;
 #   /init (guest/init), /lab/lib.sh and /lab/scenarios/*.sh.
 #
 # Environment:
@@ -27,6 +28,8 @@ moddir=/lib/modules/$kver
 [ -d "$moddir" ] || { echo "build-initramfs: no $moddir" >&2; exit 1; }
 scen_dir=${LAB_SCENARIO_DIR:-$here/scenarios}
 WANTED_MODULES="tls llc stp garp mrp 8021q bridge veth bonding dummy"
+# crc32c_generic first: libcrc32c (for nf_tables) has it only as a soft dependency ("pre: crc32c").
+LATE_MODULES="crc32c_generic nf_tables br_netfilter"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/kvmnet-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -98,8 +101,14 @@ add_module() {
     order="$order $1"
 }
 for m in $WANTED_MODULES; do add_module "$m"; done
+# Modules a scenario loads itself (lab_load_late_modules), not at boot: nf_tables and
+# br_netfilter (the watch scenario's firewall drops) would put every other scenario's
+# bridged frames through netfilter.
+boot_order=$order
+for m in $LATE_MODULES; do add_module "$m"; done
 
 : > "$stage/lab/modules.list"
+: > "$stage/lab/modules-late.list"
 for m in $order; do
     f=$(modinfo -k "$kver" -F filename "$m")
     dest="$stage/lib/modules/$kver/$m.ko"
@@ -115,7 +124,10 @@ for m in $order; do
         dummy)   params="numdummies=0" ;;
         *)       params="" ;;
     esac
-    echo "$m $params" >> "$stage/lab/modules.list"
+    case " $boot_order " in
+        *" $m "*) echo "$m $params" >> "$stage/lab/modules.list" ;;
+        *)        echo "$m $params" >> "$stage/lab/modules-late.list" ;;
+    esac
 done
 
 # --- init, helpers, scenarios

@@ -81,6 +81,10 @@ if [ -x "$diag" ]; then
     extra="$extra kvmnet-diag=$diag"
     echo "run-lab: packing diag $diag"
 fi
+# nft and iptables-nft: the watch scenario's firewall drops (and kvmnet-diag's static
+# firewall check, which runs nft).
+[ -x /usr/sbin/nft ] && extra="$extra nft=/usr/sbin/nft"
+[ -x /usr/sbin/xtables-nft-multi ] && extra="$extra iptables-nft=/usr/sbin/xtables-nft-multi"
 # bpftool: the watch scenario checks that no BPF program of kvmnet stays loaded.
 for b in /usr/sbin/bpftool /sbin/bpftool; do
     if [ -x "$b" ]; then extra="$extra bpftool=$b"; echo "run-lab: packing $b"; break; fi

@@ -1312,3 +1312,31 @@ def test_watch_blocking_port_is_named_with_its_state(kernel):
     assert got and got[0]["source"] == "kernel", report["drops"]
     fwd = drops_of(report, direction="a_to_b")
     assert fwd and all("vnet2" in d["cause"] and "STP state disabled" in d["cause"] for d in fwd), fwd
+
+
+@kernel_param
+def test_watch_nft_bridge_drop_is_named_as_the_firewall(kernel):
+    """An nft bridge-family rule to drop vm1's frames to vm3: watch names netfilter where
+    the ping fails. Where it does not (Debian's 6.1 on this VLAN-aware bridge: the rule is
+    loaded and the frames pass), watch must agree with the ping: no netfilter drop."""
+    ping, back, rc, report = watch_step(kernel, "nft")
+    if ping:
+        assert rc == 0 and not [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP"], report["drops"]
+        return
+    assert rc == 1
+    got = [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP" and d["direction"] == "a_to_b"]
+    assert got and got[0]["device"] in ("vnet0", "vnet2"), report["drops"]
+    assert got[0]["cause"].startswith("a netfilter rule or chain policy of the host firewall dropped them"), got[0]
+    assert got[0]["function"], got[0]
+
+
+@kernel_param
+def test_watch_iptables_forward_drop_is_named_with_the_static_check(kernel):
+    """iptables-nft's FORWARD policy DROP with br_netfilter: watch names netfilter, joined
+    with the static check firewall.forward_drop_bridged."""
+    ping, back, rc, report = watch_step(kernel, "iptables")
+    assert not ping and not back and rc == 1
+    got = [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP"]
+    assert got, report["drops"]
+    assert "firewall.forward_drop_bridged" in report["static_failures"], report["static_failures"]
+    assert any("firewall.forward_drop_bridged" in d["cause"] or "firewall.forward_drop_bridged" in d["checks"] for d in got), got

@@ -211,6 +211,15 @@ lab_truth() {
     return 0
 }
 
+# lab_load_late_modules: insmod /lab/modules-late.list (nf_tables, br_netfilter and
+# what they need), which the boot leaves out; modules already in are skipped.
+lab_load_late_modules() {
+    while read -r _m _p; do
+        grep -q "^$_m " /proc/modules && continue
+        insmod "/lib/modules/$(uname -r)/$_m.ko" $_p || lab_error "insmod $_m"
+    done < /lab/modules-late.list
+}
+
 # lab_watch STEP NS_A IP_B NS_B IP_A SIZE A B: `kvmnet-diag watch A B --json` while NS_A
 # pings IP_B and then NS_B pings IP_A (three SIZE-byte pings each, into STEP/ping.txt and
 # STEP/ping-back.txt); the watch starts first (its "watching" line says it is attached)

@@ -7,9 +7,9 @@
 # Steps: healthy (vm1-vm3), vlan (vm1-vm2: VLAN mismatch), mtu (vnet2's MTU 1000,
 # 1200-byte pings vm1-vm3), blocking (vnet2 in STP state disabled, vm1-vm3: with STP off
 # the kernel turns a port set to blocking (4) back to forwarding at once; disabled stays).
-# The firewall causes (nft bridge family, iptables FORWARD DROP with br_netfilter) are
-# tested on the build host (Tests/KVMNetDiagnoseTests/LiveWatchTests.swift): the lab's
-# guest has no nftables.
+# Then nft (vm1-vm3: an nft bridge-family rule drops frames to vm3's MAC) and iptables
+# (vm1-vm3: iptables-nft's FORWARD policy DROP, seen by bridged frames through
+# br_netfilter), each removed after its step; nf_tables and br_netfilter are loaded here.
 . /lab/lib.sh
 IP=/sbin/ip
 BR=/sbin/bridge
@@ -33,6 +33,29 @@ $IP link set vnet2 mtu 1500
 $BR link set dev vnet2 state 0 || lab_error "vnet2 disabled"
 $IP -d link show vnet2 | grep -q "state disabled" || lab_error "vnet2 not disabled"
 lab_watch blocking vm1 10.30.0.3 vm3 10.30.0.1 56 vm1 vm3
+
+$BR link set dev vnet2 state 3
+
+if [ -x /bin/nft ] && [ -x /bin/iptables-nft ]; then
+    lab_load_late_modules
+    ln -sf /bin/nft /sbin/nft   # where kvmnet-diag's firewall reader looks for it
+    vm3mac=$(/sbin/ip -n vm3 link show eth0 | awk '/link\/ether/ {print $2}')
+    nft add table bridge kvmnet_t || lab_error "nft table"
+    nft "add chain bridge kvmnet_t kvmnet_forward { type filter hook forward priority 0 ; policy accept ; }" || lab_error "nft chain"
+    nft add rule bridge kvmnet_t kvmnet_forward ether daddr "$vm3mac" drop || lab_error "nft rule"
+    lab_watch nft vm1 10.30.0.3 vm3 10.30.0.1 56 vm1 vm3
+    nft delete table bridge kvmnet_t
+
+    echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables || lab_error "bridge-nf-call-iptables"
+    iptables-nft -P FORWARD DROP || lab_error "iptables FORWARD DROP"
+    lab_watch iptables vm1 10.30.0.3 vm3 10.30.0.1 56 vm1 vm3
+    iptables-nft -P FORWARD ACCEPT
+    nft flush ruleset
+    echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables
+    rm -f /sbin/nft
+else
+    lab_error "nft or iptables-nft not packed (scripts/install-deps installs nftables and iptables)"
+fi
 
 lab_forget_vms
 for n in vm1 vm2 vm3; do $IP netns del "$n"; done

@@ -20,6 +20,9 @@ public final class FrameWatcher {
     public private(set) var programNames: [String] = []
     /// The kernel's ids of the loaded programs (`bpftool prog show id N`).
     public private(set) var programIDs: [UInt32] = []
+    /// The running kernel's drop reasons (``DropReasons/fromKernel()``), read once while
+    /// setting up: the caller names its drops with them.
+    public private(set) var dropReasons: [UInt32: String] = [:]
 
     private var object: OpaquePointer?
     private var links: [OpaquePointer] = []
@@ -96,11 +99,11 @@ public final class FrameWatcher {
     // MARK: - Setting up
 
     private func setUp(_ filter: WatchFilter) throws(WatchError) {
-        let release = DropReasons.kernelRelease()
-        guard access(DropReasons.vmlinuxBTFPath, F_OK) == 0 else { throw .noBTF(path: DropReasons.vmlinuxBTFPath) }
         // kfree_skb's reason argument is what the drop program reads: without the enum
         // (Linux < 5.17) the load would fail with a verifier message instead of this.
-        guard try !DropReasons.fromKernel().isEmpty else { throw .noDropReasons(kernel: release) }
+        // fromKernel throws noBTF itself where the kernel has no BTF.
+        dropReasons = try DropReasons.fromKernel()
+        guard !dropReasons.isEmpty else { throw .noDropReasons(kernel: DropReasons.kernelRelease()) }
         let (macKeys, ipv4Keys) = try Self.keys(filter)
 
         guard let bytes = Data(base64Encoded: BPFObject_watch.base64) else {
@@ -183,8 +186,8 @@ public final class FrameWatcher {
         }
         var ipv4: [UInt32] = []
         for text in filter.ipv4 {
-            guard let bytes = WatchFilter.ipv4Bytes(text) else { throw .invalidFilter(reason: "\"\(text)\" is not an IPv4 address") }
-            ipv4.append(bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+            guard let key = WatchFilter.ipv4Key(text) else { throw .invalidFilter(reason: "\"\(text)\" is not an IPv4 address") }
+            ipv4.append(key)
         }
         return (filter.macs, ipv4)
     }

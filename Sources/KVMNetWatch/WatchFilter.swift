@@ -1,3 +1,5 @@
+import KVMNetSources
+
 /// The ends of a watched path: a frame is reported when its source (MAC or IPv4) and its
 /// destination (MAC or IPv4) are both in these sets.
 public struct WatchFilter: Sendable, Hashable {
@@ -16,15 +18,10 @@ public struct WatchFilter: Sendable, Hashable {
     /// At most this many addresses of each kind (the BPF hash maps' size).
     public static let capacity = 256
 
-    /// The IPv4 address as the 4 bytes of the packet, or nil when `text` is not a dotted quad.
-    static func ipv4Bytes(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var bytes: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let byte = UInt8(part) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
+    /// The IPv4 address as the BPF map's key: its 4 bytes in packet order, loaded as a
+    /// host-order word (as the program copies them out of the header); nil when `text` is
+    /// not a dotted quad.
+    static func ipv4Key(_ text: String) -> UInt32? {
+        IPv4(text).map { $0.value.bigEndian }
     }
 }

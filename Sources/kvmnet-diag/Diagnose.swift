@@ -78,9 +78,7 @@ struct Diagnose: ParsableCommand {
     /// Prints the report and exits with its code.
     func output(_ report: DiagReport) throws -> Never {
         if json {
-            var data = Data(try report.jsonBytes())
-            data.append(0x0A)
-            FileHandle.standardOutput.write(data)
+            Terminal.printJSON(try report.jsonBytes())
         } else {
             print(TextRenderer(colour: Terminal.stdoutWantsColour).render(report), terminator: "")
         }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KVMNetDiagnose
 import KVMNetModel
 import KVMNetSources
@@ -58,10 +57,8 @@ struct Watch: ParsableCommand {
             Terminal.printError("kvmnet-diag watch: \(failure)")
             throw ExitCode(64)
         }
-        let reasons: [UInt32: String]
         let watcher: FrameWatcher
         do {
-            reasons = try DropReasons.fromKernel()
             watcher = try FrameWatcher(filter: WatchFilter(macs: plan.macs, ipv4: plan.ipv4))
         } catch {
             Terminal.printError("kvmnet-diag watch: \(error)")
@@ -116,13 +113,11 @@ struct Watch: ParsableCommand {
         }
         let input = WatchAnalysis.Input(
             events: events, seconds: watched, startNanoseconds: start,
-            hostNetworkNamespace: Self.networkNamespaceInode(), reasonNames: reasons, symbols: symbols,
+            hostNetworkNamespace: Self.networkNamespaceInode(), reasonNames: watcher.dropReasons, symbols: symbols,
             lostRecords: lost, notes: notes, programIDs: programIDs)
         let report = WatchAnalysis(plan: plan).report(input)
         if json {
-            var data = Data(try report.jsonBytes())
-            data.append(0x0A)
-            FileHandle.standardOutput.write(data)
+            Terminal.printJSON(try report.jsonBytes())
         } else {
             print(WatchTextRenderer(colour: Terminal.stdoutWantsColour).render(report), terminator: "")
         }

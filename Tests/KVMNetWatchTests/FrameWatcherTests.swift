@@ -5,7 +5,7 @@ import Foundation
 import KVMNetModel
 import KVMNetSources
 import KVMNetTestSupport
-import KVMNetWatch
+@testable import KVMNetWatch
 import Testing
 
 /// DropReasons on the running kernel's BTF: no root needed, only /sys/kernel/btf/vmlinux.
@@ -282,5 +282,18 @@ struct WatchScenario {
 
     static func bpftoolStatus(_ arguments: [String]) throws -> Int32 {
         try Subprocess.run([bpftoolPath ?? "bpftool"] + arguments, timeout: 30).status
+    }
+}
+
+/// The IPv4 map keys are the address's 4 bytes in packet order, read as a host word (what
+/// watch.bpf.c copies out of the IP header): checked against the bytes themselves.
+@Suite struct WatchFilterKeyTests {
+    @Test func ipv4KeysAreThePacketBytesAsAHostWord() {
+        for (text, bytes) in [("10.0.0.1", [10, 0, 0, 1]), ("192.168.2.254", [192, 168, 2, 254]), ("0.0.0.0", [0, 0, 0, 0])] {
+            let packet = bytes.map(UInt8.init).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            #expect(WatchFilter.ipv4Key(text) == packet, "\(text)")
+        }
+        #expect(WatchFilter.ipv4Key("10.0.0.256") == nil)
+        #expect(WatchFilter.ipv4Key("10.0.0") == nil)
     }
 }

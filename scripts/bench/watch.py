@@ -31,20 +31,7 @@ import sys
 import tempfile
 import time
 
-DOMSTATUS = """<domstatus state='running' reason='booted' pid='1'>
-  <domain type='qemu' id='1'>
-    <name>{name}</name>
-    <devices>
-      <interface type='bridge'>
-        <mac address='{mac}'/>
-        <source bridge='br0'/>
-        <target dev='{tap}'/>
-        <model type='virtio'/>
-      </interface>
-    </devices>
-  </domain>
-</domstatus>
-"""
+from fleet import domstatus  # the libvirt domain status file of a running VM (scripts/bench/fleet.py)
 
 
 def sh(*argv, check=True, capture=True):
@@ -76,10 +63,10 @@ class Lab:
             mac = json.loads(sh("ip", "-n", ns, "-j", "link", "show", "eth0").stdout)[0]["address"]
             self.macs[vm] = mac
             with open(os.path.join(self.dir, f"{vm}.xml"), "w") as f:
-                f.write(DOMSTATUS.format(name=vm, mac=mac, tap=tap))
+                f.write(domstatus(vm, mac, "br0", tap))
         # vm4: a MAC and tap nobody sends from (the unrelated pair's second end).
         with open(os.path.join(self.dir, "vm4.xml"), "w") as f:
-            f.write(DOMSTATUS.format(name="vm4", mac="52:54:00:aa:bb:cc", tap="vnet9"))
+            f.write(domstatus("vm4", "52:54:00:aa:bb:cc", "br0", "vnet9"))
         return self
 
     def __exit__(self, *exc):

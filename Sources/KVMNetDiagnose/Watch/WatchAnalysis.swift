@@ -51,6 +51,7 @@ public struct WatchAnalysis: Sendable {
     /// The report of `input`.
     public func report(_ input: Input) -> WatchReport {
         let a = Side(plan.from), b = Side(plan.to)
+        let causes = DropCause(topology: plan.topology, staticReport: plan.staticReport)
         var classified: [(FrameEvent, WatchReport.Direction)] = []
         // Where the ends share this kernel (namespace VMs), their own stacks show up in
         // other network namespaces. A frame freed in its sender's namespace never reached
@@ -59,15 +60,11 @@ public struct WatchAnalysis: Sendable {
         // the host's handling and is left out.
         var senderNamespaces: [WatchReport.Direction: Set<UInt32>] = [:]
         for event in input.events where event.kind == .transmit && !isHost(event, input) {
-            if a.sent(event) && b.receives(event) { senderNamespaces[.forward, default: []].insert(event.networkNamespace) }
-            else if b.sent(event) && a.receives(event) { senderNamespaces[.backward, default: []].insert(event.networkNamespace) }
+            if let direction = Self.direction(of: event, a, b) { senderNamespaces[direction, default: []].insert(event.networkNamespace) }
         }
         var elsewhere = 0
         for event in input.events {
-            let direction: WatchReport.Direction
-            if a.sent(event) && b.receives(event) { direction = .forward }
-            else if b.sent(event) && a.receives(event) { direction = .backward }
-            else { continue }
+            guard let direction = Self.direction(of: event, a, b) else { continue }
             if !isHost(event, input) {
                 guard event.kind == .drop, senderNamespaces[direction]?.contains(event.networkNamespace) == true else {
                     elsewhere += 1
@@ -93,7 +90,7 @@ public struct WatchAnalysis: Sendable {
                 hostCopies += 1
                 continue
             }
-            let sender = direction == .forward ? plan.from : plan.to
+            let sender = ends(direction).sender
             let own = !isHost(event, input)
             let key = DropKey(direction: direction,
                               device: own ? "\(sender.displayName)'s own interface (ifindex \(event.ifindex), netns \(event.networkNamespace))" : device(event, input),
@@ -108,19 +105,19 @@ public struct WatchAnalysis: Sendable {
         var drops: [WatchReport.Drop] = groups.map { key, group in
             let hop = self.hop(of: key.hostDevice)
             let function = input.symbols[key.location]?.description ?? key.function
+            let checks = Self.unique(checks(on: key.hostDevice, hop: hop))
             return WatchReport.Drop(
                 direction: key.direction, source: .kernel, device: key.device, hop: hop?.name,
                 reason: key.reason, function: function, count: group.count,
-                protocols: group.protocols.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key),
-                vlanID: group.vlan,
-                cause: DropCause(topology: plan.topology, staticReport: plan.staticReport)
-                    .explain(reason: key.reason, function: key.function, device: key.hostDevice, vlanID: group.vlan, length: group.length,
-                             receiver: key.direction == .forward ? plan.to.device : plan.from.device),
-                checks: checks(on: key.hostDevice, hop: hop), onMarkedHop: false)
+                protocols: Self.mostFrequentFirst(group.protocols), vlanID: group.vlan,
+                cause: causes.explain(reason: key.reason, function: key.function, device: key.hostDevice, vlanID: group.vlan,
+                                      length: group.length, receiver: ends(key.direction).receiver.device),
+                checks: checks, onMarkedHop: !checks.isEmpty)
         }
 
         // Frames that entered one end's port and neither left through the other's nor were dropped.
-        for (direction, sender, receiver) in [(WatchReport.Direction.forward, plan.from, plan.to), (.backward, plan.to, plan.from)] {
+        for direction in [WatchReport.Direction.forward, .backward] {
+            let (sender, receiver) = ends(direction)
             let entered = counts[FrameKey(direction: direction, device: sender.device, event: "received")] ?? 0
             let left = counts[FrameKey(direction: direction, device: receiver.device, event: "sent")] ?? 0
             let dropped = drops.filter { $0.direction == direction }.reduce(0) { $0 + $1.count }
@@ -135,25 +132,20 @@ public struct WatchAnalysis: Sendable {
             let hop = bridge.flatMap { self.hop(of: $0) } ?? self.hop(of: receiver.device)
             var protocols: [String: Int] = [:]
             for (event, _) in events { protocols[event.protocolName, default: 0] += 1 }
-            let cause = DropCause(topology: plan.topology, staticReport: plan.staticReport)
-                .notForwarded(sender: sender, receiver: receiver, bridge: bridge, vlanID: vlan)
+            let checks = Self.unique(checks(on: receiver.device, hop: self.hop(of: receiver.device)) + checks(on: bridge ?? "", hop: hop))
             drops.append(WatchReport.Drop(
                 direction: direction, source: .notForwarded, device: bridge ?? receiver.device, hop: hop?.name,
                 reason: "NOT_FORWARDED", function: nil, count: missing,
-                protocols: protocols.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key), vlanID: vlan,
-                cause: cause, checks: checks(on: receiver.device, hop: self.hop(of: receiver.device)) + checks(on: bridge ?? "", hop: hop),
-                onMarkedHop: false))
+                protocols: Self.mostFrequentFirst(protocols), vlanID: vlan,
+                cause: causes.notForwarded(sender: sender, receiver: receiver, bridge: bridge, vlanID: vlan),
+                checks: checks, onMarkedHop: !checks.isEmpty))
         }
         drops.sort { ($1.count, $0.direction.rawValue, $0.device) < ($0.count, $1.direction.rawValue, $1.device) }
-        for i in drops.indices {
-            drops[i].checks = Array(Set(drops[i].checks)).sorted()
-            drops[i].onMarkedHop = !drops[i].checks.isEmpty
-        }
 
         let timeline = classified.prefix(Self.timelineLimit).map { event, direction in
             WatchReport.TimelineEntry(
                 seconds: Double(event.timestampNanoseconds &- input.startNanoseconds) / 1e9,
-                direction: direction, event: event.kind == .drop ? "dropped" : Self.word(event.kind),
+                direction: direction, event: Self.word(event.kind),
                 device: device(event, input), protocolName: event.protocolName, vlanID: event.vlanID,
                 reason: event.kind == .drop ? reasonName(event, input) : nil,
                 function: event.kind == .drop ? input.symbols[event.location]?.description : nil)
@@ -210,11 +202,30 @@ public struct WatchAnalysis: Sendable {
     /// the way to the other end, unless that end is the bridge device.
     func isHostCopy(_ event: FrameEvent, direction: WatchReport.Direction, _ input: Input) -> Bool {
         guard event.destinationMAC >> 40 & 1 == 1 else { return false }
-        let receiver = direction == .forward ? plan.to : plan.from
-        let sender = direction == .forward ? plan.from : plan.to
+        let (sender, receiver) = ends(direction)
         guard let bridge = plan.topology.bridge(containing: sender.device)?.name, receiver.device != bridge else { return false }
         return input.symbols[event.location]?.function == "br_pass_frame_up" || device(event, input) == bridge
     }
+
+    /// The sending and the receiving end of a direction.
+    func ends(_ direction: WatchReport.Direction) -> (sender: Endpoint, receiver: Endpoint) {
+        direction == .forward ? (plan.from, plan.to) : (plan.to, plan.from)
+    }
+
+    /// A to B, B to A, or neither (a frame of one end to someone else).
+    static func direction(of event: FrameEvent, _ a: Side, _ b: Side) -> WatchReport.Direction? {
+        if a.sent(event) && b.receives(event) { return .forward }
+        if b.sent(event) && a.receives(event) { return .backward }
+        return nil
+    }
+
+    /// Protocol names by count, most frequent first (ties by name).
+    static func mostFrequentFirst(_ counts: [String: Int]) -> [String] {
+        counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map(\.key)
+    }
+
+    /// Check ids once each, sorted.
+    static func unique(_ checks: [String]) -> [String] { Array(Set(checks)).sorted() }
 
     struct FrameKey: Hashable {
         var direction: WatchReport.Direction
@@ -240,7 +251,7 @@ public struct WatchAnalysis: Sendable {
 
         init(_ endpoint: Endpoint) {
             macs = Set([endpoint.mac.flatMap(MACAddress.parse)].compactMap { $0 })
-            ips = Set(endpoint.addresses.compactMap(WatchPlan.bareIPv4))
+            ips = Set(WatchPlan.ipv4(of: endpoint))
         }
 
         func sent(_ event: FrameEvent) -> Bool {
@@ -275,9 +286,7 @@ public struct WatchAnalysis: Sendable {
 
     func device(_ event: FrameEvent, _ input: Input) -> String {
         if event.ifindex == 0 { return "no device" }
-        if input.hostNetworkNamespace != 0 && event.networkNamespace != 0 && event.networkNamespace != input.hostNetworkNamespace {
-            return "ifindex \(event.ifindex) in netns \(event.networkNamespace)"
-        }
+        if !isHost(event, input) { return "ifindex \(event.ifindex) in netns \(event.networkNamespace)" }
         return plan.devices[event.ifindex] ?? "ifindex \(event.ifindex)"
     }
 

@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetSources
 
 /// What `kvmnet-diag watch A B` watches, made from a snapshot before anything is attached:
 /// the two ends (resolved as `diagnose A B` resolves them), the traced path with the
@@ -49,7 +50,7 @@ public struct WatchPlan: Sendable {
         var ipv4: [String] = []
         for end in [a, b] {
             let mac = end.mac.flatMap(MACAddress.parse)
-            let ips = end.addresses.compactMap(Self.bareIPv4)
+            let ips = Self.ipv4(of: end)
             if mac == nil && ips.isEmpty { return .failure(.noAddress(endpoint: end.displayName)) }
             if let mac { macs.append(mac) }
             ipv4 += ips
@@ -61,11 +62,8 @@ public struct WatchPlan: Sendable {
                                   devices: devices, topology: snapshot.topology))
     }
 
-    /// `10.0.0.5/24` or `10.0.0.5` -> `10.0.0.5`; `nil` for anything not IPv4.
-    static func bareIPv4(_ address: String) -> String? {
-        let bare = address.split(separator: "/").first.map(String.init) ?? address
-        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return nil }
-        return bare
+    /// The endpoint's IPv4 addresses, bare (`10.0.0.5/24` -> `10.0.0.5`); others left out.
+    static func ipv4(of endpoint: Endpoint) -> [String] {
+        endpoint.addresses.compactMap { IPv4($0.split(separator: "/").first ?? "")?.description }
     }
 }

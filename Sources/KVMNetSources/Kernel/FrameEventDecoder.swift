@@ -24,7 +24,7 @@ public enum FrameEventDecoder {
         func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) } }
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
         func mac(_ at: Int) -> UInt64 { (0..<6).reduce(0) { $0 << 8 | UInt64(bytes[at + $1]) } }
-        func ipv4(_ at: Int) -> String { (0..<4).map { String(bytes[at + $0]) }.joined(separator: ".") }
+        func ipv4(_ at: Int) -> String { IPv4((0..<4).reduce(0) { $0 << 8 | UInt32(bytes[at + $1]) }).description }
 
         let rawKind = u32(16)
         guard let kind = FrameEvent.Kind(rawValue: rawKind) else { throw .unknownKind(rawKind) }

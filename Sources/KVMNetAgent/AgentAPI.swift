@@ -1,4 +1,5 @@
 import KVMNetModel
+import KVMNetNetlink
 import KVMNetWeb
 
 /// The agent's read-only API for kvmnet-diag across hosts (docs/api.md), served on the
@@ -76,14 +77,54 @@ extension Agent {
             }
             words.insert(w)
         }
-        let (entries, truncated, known) = state.fdbLocations(of: words, limit: AgentAPI.maxEntries)
-        var out = "{\"api_version\":\(AgentAPI.version),\"fdb_known\":\(known),\"truncated\":\(truncated),\"entries\":["
+        let (found, truncated, known) = state.keyedFDBLocations(of: words, limit: AgentAPI.maxEntries)
+        let entries = config.netlink ? withAges(found) : found.map(\.location)
+        return WebResponse(status: 200, contentType: "application/json",
+                           text: AgentAPI.fdbAnswer(entries, known: known, truncated: truncated))
+    }
+
+    /// The entries with the age of each learned one, asked of the kernel now (one FDB get
+    /// each, on this request's thread: the event thread is not involved). An entry the
+    /// kernel cannot tell about (gone since, or a kernel before 5.0) keeps a `null` age;
+    /// local and static entries are not asked (they never age out).
+    func withAges(_ found: [(key: FDBEntry.Key, location: FDBLocation)]) -> [FDBLocation] {
+        let asked = found.filter { $0.location.kind == .learned }.map(\.key)
+        guard !asked.isEmpty else { return found.map(\.location) }
+        let infos: [FDBEntry.Key: Result<FDBCacheInfo, FDBGetError>]
+        do {
+            infos = try NetlinkFDBReader.cacheInfo(of: asked, onDecodeError: { [self] error in
+                logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
+                state.recordSourceError(.netlink)
+            })
+        } catch {
+            logger.warning("FDB ages not read: answering without them", metadata: ["error": "\(error)"])
+            state.recordSourceError(.netlink)
+            return found.map(\.location)
+        }
+        return found.map { key, location in
+            var l = location
+            switch infos[key] {
+            case .success(let info)?:
+                l.ageSeconds = info.updatedSeconds
+            case .failure(let why)?:
+                logger.debug("FDB entry age unknown", metadata: ["mac": "\(l.mac)", "bridge": "\(l.bridge)", "vlan": "\(l.vlan)", "why": "\(why)"])
+            case nil:
+                break
+            }
+            return l
+        }
+    }
+}
+
+extension AgentAPI {
+    /// The body of a `/api/v1/fdb` answer (docs/api.md).
+    static func fdbAnswer(_ entries: [FDBLocation], known: Bool, truncated: Bool) -> String {
+        var out = "{\"api_version\":\(version),\"fdb_known\":\(known),\"truncated\":\(truncated),\"entries\":["
         for (i, e) in entries.enumerated() {
             if i > 0 { out += "," }
-            out += "{\"mac\":\(JSONText.quoted(e.mac)),\"bridge\":\(JSONText.quoted(e.bridge)),\"port\":\(JSONText.quoted(e.port)),\"vlan\":\(e.vlan),\"kind\":\(JSONText.quoted(e.kind.rawValue))}"
+            out += "{\"mac\":\(JSONText.quoted(e.mac)),\"bridge\":\(JSONText.quoted(e.bridge)),\"port\":\(JSONText.quoted(e.port)),\"vlan\":\(e.vlan),\"kind\":\(JSONText.quoted(e.kind.rawValue)),\"age_seconds\":\(FDBLocation.ageJSON(e.ageSeconds))}"
         }
-        out += "]}\n"
-        return WebResponse(status: 200, contentType: "application/json", text: out)
+        return out + "]}\n"
     }
 }
 

@@ -71,10 +71,11 @@ extension Agent {
     /// /proc/net/bonding files.
     func refreshBonds() {
         do {
+            let mark = state.eventMark
             state.refresh(try NetlinkLinkReader.read(indexes: state.bondLinkIndexes, onDecodeError: { [self] error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
                 state.recordSourceError(.netlink)
-            }))
+            }), readAfter: mark)
         } catch {
             logger.warning("netlink re-read of bonds failed", metadata: ["error": "\(error)"])
             state.recordSourceError(.netlink)

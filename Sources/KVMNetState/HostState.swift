@@ -31,18 +31,35 @@ public final class HostState: Sendable {
         let now = clock()
         storage.withLock { s in
             s.version &+= 1
-            for c in changes { s.apply(c, now: now) }
+            s.eventSerial &+= 1
+            for c in changes {
+                s.apply(c, now: now)
+                if let index = c.linkIndex { s.lastEventOfLink[index] = s.eventSerial }
+            }
         }
     }
 
+    /// A mark of the events and re-reads applied so far: take it before a read whose
+    /// result goes to ``refresh(_:readAfter:)``.
+    public var eventMark: UInt64 { storage.withLock { $0.eventSerial } }
+
     /// Applies links re-read one by one (`RTM_GETLINK`), which carry no addresses: each
     /// keeps the addresses it has. Transitions are counted as for events.
-    public func refresh(_ updates: [LinkUpdate]) {
+    ///
+    /// The read runs beside the event thread, so its answers can be older than what events
+    /// said since `mark` (``eventMark``, taken before the read): a link removed since stays
+    /// removed (its `RTM_DELLINK` may have been applied while the answer was on its way: a
+    /// re-added link would have no event left to remove it), a link with an event since
+    /// keeps the event's data, and nothing is taken after a full re-read since.
+    public func refresh(_ updates: [LinkUpdate], readAfter mark: UInt64) {
         let now = clock()
         storage.withLock { s in
+            guard s.lastResync <= mark else { return }
             s.version &+= 1
             for var u in updates {
-                if let old = s.links[u.link.name], u.link.addresses.isEmpty { u.link.addresses = old.link.addresses }
+                guard let old = s.links[u.link.name], old.link.index == u.link.index,
+                      (s.lastEventOfLink[u.link.index] ?? 0) <= mark else { continue }
+                if u.link.addresses.isEmpty { u.link.addresses = old.link.addresses }
                 s.apply(.linkUpdated(u), now: now)
             }
         }
@@ -60,6 +77,9 @@ public final class HostState: Sendable {
         let now = clock()
         storage.withLock { s in
             s.version &+= 1
+            s.eventSerial &+= 1
+            s.lastResync = s.eventSerial
+            s.lastEventOfLink.removeAll()
             if reason == .overrun { s.counters.resyncs += 1 }
             s.replace(with: dump, fdbKnown: fdbKnown, reason: reason, now: now)
         }
@@ -140,15 +160,24 @@ public final class HostState: Sendable {
     /// `known` is false while the FDB has not been read (the answer is then empty, not
     /// "nowhere"). One pass over the table: about 10 ms per million entries.
     public func fdbLocations(of macs: Set<UInt64>, limit: Int) -> (entries: [FDBLocation], truncated: Bool, known: Bool) {
+        let r = keyedFDBLocations(of: macs, limit: limit)
+        return (r.entries.map(\.location), r.truncated, r.known)
+    }
+
+    /// ``fdbLocations(of:limit:)`` with each entry's kernel key (MAC, VLAN, bridge
+    /// ifindex), to ask the kernel about the entry (its age) by.
+    public func keyedFDBLocations(of macs: Set<UInt64>, limit: Int)
+        -> (entries: [(key: FDBEntry.Key, location: FDBLocation)], truncated: Bool, known: Bool) {
         storage.withLock { s in
             var found: [FDBEntry] = []
             s.fdb.forEach { if macs.contains($0.mac) { found.append($0) } }
             func name(_ index: Int32) -> String { s.nameByIndex[Int(index)] ?? "ifindex \(index)" }
             var entries = found.map {
-                FDBLocation(mac: MACAddress.format($0.mac), bridge: name($0.bridgeIndex), port: name($0.portIndex),
-                            vlan: Int($0.vlan), kind: $0.kind)
+                (key: $0.key, location: FDBLocation(mac: MACAddress.format($0.mac), bridge: name($0.bridgeIndex), port: name($0.portIndex),
+                                                    vlan: Int($0.vlan), kind: $0.kind))
             }
-            entries.sort { ($0.mac, $0.bridge, $0.vlan, $0.port) < ($1.mac, $1.bridge, $1.vlan, $1.port) }
+            entries.sort { ($0.location.mac, $0.location.bridge, $0.location.vlan, $0.location.port)
+                < ($1.location.mac, $1.location.bridge, $1.location.vlan, $1.location.port) }
             let truncated = entries.count > limit
             return (Array(entries.prefix(limit)), truncated, s.fdbKnown)
         }
@@ -187,6 +216,11 @@ extension EventCounters {
 struct Storage {
     /// Bumped by every change that can change a scrape's output.
     var version: UInt64 = 0
+    /// Bumped by every batch of events and every full re-read (``HostState/eventMark``).
+    var eventSerial: UInt64 = 0
+    /// The `eventSerial` of the last event about each ifindex, and of the last full re-read.
+    var lastEventOfLink: [Int: UInt64] = [:]
+    var lastResync: UInt64 = 0
     var links: [String: LinkUpdate] = [:]
     var nameByIndex: [Int: String] = [:]
     var fdb = FDBTable()
@@ -413,5 +447,16 @@ struct Storage {
     mutating func countMove(bridgeIndex: Int32) {
         let bridge = nameByIndex[Int(bridgeIndex)] ?? "ifindex\(bridgeIndex)"
         counters.fdbMoves[bridge, default: 0] += 1
+    }
+}
+
+extension TopologyChange {
+    /// The ifindex a link change is about (`nil` for FDB changes and unknown indexes).
+    var linkIndex: Int? {
+        switch self {
+        case .linkUpdated(let u): return u.link.index > 0 ? u.link.index : nil
+        case .linkRemoved(let index, _), .bridgeVLANsUpdated(let index, _, _): return index > 0 ? index : nil
+        case .fdbAdded, .fdbRemoved: return nil
+        }
     }
 }

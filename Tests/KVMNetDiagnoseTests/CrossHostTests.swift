@@ -63,6 +63,34 @@ import Testing
         #expect(f.explanation.contains("on vnet2 of brvlan-10, which is not its uplink bond0.10"), "\(f.explanation)")
     }
 
+    /// The age an agent tells goes into the evidence and the texts, never into the verdict:
+    /// an old entry on an idle healthy pair is still no finding.
+    @Test func agesAreEvidenceNotVerdicts() throws {
+        var seen = Self.onUplink(Self.vm3)
+        seen.ageSeconds = 3.24
+        let oneWay = diagnoseAcrossHosts(try half("a", "vm1", learned: [seen]), try half("b", "vm3", learned: []))
+        let f = try #require(oneWay.findings.first { $0.check == "crosshost.switch_not_forwarding" })
+        #expect(f.severity == .fail)
+        #expect(f.explanation.contains("(it learned vm3's MAC on bond0.10, last frame 3.2 s ago)"), "\(f.explanation)")
+        #expect(f.evidence.contains { $0.value == "learned on bond0.10, last frame 3.2 s ago" }, "\(f.evidence.map(\.value))")
+        #expect(f.evidence.contains { $0.value == "not learned" })
+
+        var idle = Self.onUplink(Self.vm3), idleBack = Self.onUplink(Self.vm1)
+        idle.ageSeconds = 290
+        idleBack.ageSeconds = 0
+        let healthy = diagnoseAcrossHosts(try half("a", "vm1", learned: [idle]), try half("b", "vm3", learned: [idleBack]))
+        let plain = diagnoseAcrossHosts(try half("a", "vm1", learned: [Self.onUplink(Self.vm3)]), try half("b", "vm3", learned: [Self.onUplink(Self.vm1)]))
+        #expect(crossFindings(healthy).isEmpty)
+        #expect(healthy.status == plain.status && healthy.verdict == plain.verdict)
+        #expect(healthy.checks.map(\.status) == plain.checks.map(\.status))
+
+        var clone = FDBLocation(mac: Self.vm3, bridge: "brvlan-10", port: "vnet2", vlan: 0, kind: .learned)
+        clone.ageSeconds = 75.4
+        let r = diagnoseAcrossHosts(try half("a", "vm1", learned: [clone]), try half("b", "vm3", learned: [Self.onUplink(Self.vm1)]))
+        let m = try #require(r.findings.first { $0.check == "crosshost.mac_elsewhere" })
+        #expect(m.explanation.contains("on vnet2 of brvlan-10, last frame 75 s ago, which is not its uplink bond0.10"), "\(m.explanation)")
+    }
+
     @Test func noLookupSkipsTheFDBJoinAndNeverSaysOK() throws {
         let r = diagnoseAcrossHosts(try half("a", "vm1", learned: nil), try half("b", "vm3", learned: nil))
         #expect(r.checks.contains { $0.check == "crosshost.switch_not_forwarding" && $0.status == .skipped && $0.reason == "no lookup" })

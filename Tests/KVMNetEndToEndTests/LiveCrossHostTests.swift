@@ -225,7 +225,8 @@ struct LiveCrossHostTests {
         try lab.ns.ipIn(sw, ["link", "set", "swpb", "down"])
         try lab.ns.ipIn(sw, ["link", "set", "swpb", "master", "brsw2", "up"])
         // hosta's entry for vm3 would age out after ageing_time (300 s); the test flushes it
-        // instead of waiting (the agent's lookup does not yet tell an entry's age).
+        // instead of waiting (until then the entry counts as learned: its age_seconds shows
+        // in the evidence, and no verdict is decided on an age).
         try lab.ns.ipIn(lab.host("a"), ["link", "set", "eth0", "type", "bridge_slave", "fdb_flush"])
         usleep(1_500_000)
         #expect(try !lab.ping())

@@ -16,6 +16,37 @@ import Testing
         #expect(lookup.known)
     }
 
+    /// An agent with ages: a number for learned entries, `null` for the others; an older
+    /// agent without the field reads as ages unknown.
+    @Test func fdbAnswerWithAndWithoutAges() throws {
+        let body = Array(#"{"api_version":1,"fdb_known":true,"truncated":false,"entries":[{"mac":"52:54:00:aa:00:03","bridge":"br0","port":"eth0","vlan":10,"kind":"learned","age_seconds":3.20},{"mac":"52:54:00:aa:00:03","bridge":"br0","port":"br0","vlan":0,"kind":"local","age_seconds":null}]}"#.utf8)
+        let lookup = try AgentAPIParser.fdb(body, url: url)
+        #expect(lookup.entries.map(\.ageSeconds) == [3.2, nil])
+        #expect(lookup.entries[0] == FDBLocation(mac: "52:54:00:aa:00:03", bridge: "br0", port: "eth0", vlan: 10, kind: .learned, ageSeconds: 3.2))
+        let old = Array(#"{"api_version":1,"fdb_known":true,"truncated":false,"entries":[{"mac":"52:54:00:aa:00:03","bridge":"br0","port":"eth0","vlan":10,"kind":"learned"}]}"#.utf8)
+        #expect(try AgentAPIParser.fdb(old, url: url).entries.first?.ageSeconds == nil)
+        #expect(throws: RemoteError.self) {
+            try AgentAPIParser.fdb(Array(#"{"api_version":1,"fdb_known":true,"truncated":false,"entries":[{"mac":"m","bridge":"b","port":"p","vlan":0,"kind":"learned","age_seconds":"3"}]}"#.utf8), url: url)
+        }
+    }
+
+    /// `age_seconds` as the agent writes it (`FDBLocation.ageJSON`), and read back.
+    @Test func ageAsTheAgentWritesIt() throws {
+        #expect(FDBLocation.ageJSON(3.2) == "3.20")
+        #expect(FDBLocation.ageJSON(0) == "0.00")
+        #expect(FDBLocation.ageJSON(0.05) == "0.05")
+        #expect(FDBLocation.ageJSON(299.999) == "300.00")
+        #expect(FDBLocation.ageJSON(12.34) == "12.34")
+        #expect(FDBLocation.ageJSON(nil) == "null")
+        #expect(FDBLocation.ageJSON(-1) == "null")
+        #expect(FDBLocation.ageJSON(.infinity) == "null")
+        #expect(FDBLocation.ageJSON(.nan) == "null")
+        for age in [0.0, 0.01, 2.7, 42.5, 299.99] {
+            let body = Array(#"{"api_version":1,"fdb_known":true,"truncated":false,"entries":[{"mac":"m","bridge":"b","port":"p","vlan":0,"kind":"learned","age_seconds":\#(FDBLocation.ageJSON(age))}]}"#.utf8)
+            #expect(try AgentAPIParser.fdb(body, url: url).entries.first?.ageSeconds == age)
+        }
+    }
+
     @Test func anotherAPIVersionIsAClearError() {
         #expect(throws: RemoteError.apiVersion(url: url, got: 2, wanted: 1)) {
             try AgentAPIParser.fdb(Array(#"{"api_version":2,"entries":[]}"#.utf8), url: url)

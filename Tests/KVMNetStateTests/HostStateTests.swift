@@ -202,11 +202,58 @@ enum Make {
         // A re-read by ifindex: no addresses in it, a port state that changed without an event.
         var reread = Make.slave("eth0", index: 1, bond: 10)
         reread.bondSlave?.actorPortState = 63
-        s.refresh([reread, Make.bond("bond0", index: 10, active: 2)])
+        s.refresh([reread, Make.bond("bond0", index: 10, active: 2)], readAfter: s.eventMark)
         let snap = s.snapshot()
         #expect(snap.topology.links["eth0"]?.addresses == ["192.0.2.1/24"])
         #expect(snap.topology.bonds["bond0"]?.slave(named: "eth0")?.actorPortState == 63)
         #expect(snap.counters.failovers["bond0"] == 1)
+    }
+
+    /// The bond poll reads a bond while it is deleted: the RTM_DELLINK is applied before
+    /// the read's answer is. The bond must stay removed (seen in the kernel lab: a stale
+    /// `bond="bond1"` series long after the bond was deleted).
+    @Test func aLinkRemovedDuringTheReadStaysRemoved() {
+        let s = HostState()
+        s.resync(FullDump(links: [Make.bond("bond1", index: 11, active: 3), Make.slave("eth3", index: 3, bond: 11)]),
+                 reason: .initial)
+        let mark = s.eventMark
+        s.apply([.linkRemoved(index: 3, name: "eth3"), .linkRemoved(index: 11, name: "bond1")])
+        s.refresh([Make.bond("bond1", index: 11, active: 3), Make.slave("eth3", index: 3, bond: 11)], readAfter: mark)
+        let snap = s.snapshot()
+        #expect(snap.topology.links["bond1"] == nil && snap.topology.links["eth3"] == nil)
+        #expect(snap.topology.bonds.isEmpty)
+        #expect(s.bondLinkIndexes.isEmpty)
+    }
+
+    /// An event about a link after the mark has newer data than the read: it wins; a link
+    /// without an event since is refreshed; a same-named link with another ifindex (deleted
+    /// and made again) is not the one that was read.
+    @Test func anEventSinceTheMarkWinsOverTheRead() {
+        let s = HostState()
+        s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: 1), Make.slave("eth0", index: 1, bond: 10),
+                                  Make.slave("eth1", index: 2, bond: 10), Make.bond("bond2", index: 12, active: 0)]),
+                 reason: .initial)
+        let mark = s.eventMark
+        s.apply([.linkUpdated(Make.bond("bond0", index: 10, active: 2))])
+        s.apply([.linkRemoved(index: 12, name: "bond2"), .linkUpdated(Make.bond("bond2", index: 13, active: 0))])
+        var reread = Make.slave("eth1", index: 2, bond: 10)
+        reread.bondSlave?.actorPortState = 61
+        s.refresh([Make.bond("bond0", index: 10, active: 1), reread, Make.bond("bond2", index: 12, active: 0)], readAfter: mark)
+        let snap = s.snapshot()
+        #expect(snap.topology.bonds["bond0"]?.activeSlave == "eth1")
+        #expect(snap.topology.bonds["bond0"]?.slave(named: "eth1")?.actorPortState == 61)
+        #expect(snap.topology.links["bond2"]?.index == 13)
+    }
+
+    /// A full re-read after the mark replaces everything: the older read is dropped whole.
+    @Test func aResyncSinceTheMarkDropsTheRead() {
+        let s = HostState()
+        let dump = FullDump(links: [Make.bond("bond0", index: 10, active: 1), Make.slave("eth0", index: 1, bond: 10)])
+        s.resync(dump, reason: .initial)
+        let mark = s.eventMark
+        s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: 0)]), reason: .overrun)
+        s.refresh([Make.slave("eth0", index: 1, bond: 10)], readAfter: mark)
+        #expect(s.snapshot().topology.links["eth0"] == nil)
     }
 
     @Test func procfsPortStatesWinOverStaleNetlinkOnes() {

@@ -61,12 +61,21 @@ enum CrossHostChecks {
         return .nowhere
     }
 
+    /// `, last frame 3.2 s ago` when the agent told the entry's age (learned entries of an
+    /// agent that has ages); empty otherwise.
+    static func lastFrame(_ e: FDBLocation) -> String {
+        guard let age = e.ageSeconds, age.isFinite, age >= 0 else { return "" }
+        if age >= 60 { return ", last frame \(Int(age.rounded())) s ago" }
+        let tenths = Int((age * 10).rounded())
+        return ", last frame \(tenths / 10).\(tenths % 10) s ago"
+    }
+
     static func fdbEvidence(_ here: TracedHalf, of there: TracedHalf, _ learned: Learned) -> Evidence {
         let mac = there.endpoint.mac ?? "?"
         let attribute = "\(here.host) FDB of \(here.chain?.bridge ?? "?"), MAC \(mac) (\(there.name))"
         let value: String
         switch learned {
-        case .onUplink(let e), .elsewhere(let e): value = "\(e.kind.rawValue) on \(e.port)\(e.vlan > 0 ? " vlan \(e.vlan)" : "")"
+        case .onUplink(let e), .elsewhere(let e): value = "\(e.kind.rawValue) on \(e.port)\(e.vlan > 0 ? " vlan \(e.vlan)" : "")\(lastFrame(e))"
         case .nowhere: value = "not learned"
         case .unknown(let why): value = "unknown: \(why)"
         }
@@ -129,8 +138,8 @@ enum CrossHostChecks {
             return Finding(
                 check: "crosshost.mac_elsewhere", severity: .fail, subject: "\(there.endpoint.mac ?? there.name)@\(here.host)",
                 explanation: wrongVLAN
-                    ? "\(here.host) learned \(there.name)'s MAC \(e.mac) on its uplink \(e.port) in VLAN \(e.vlan), not in VLAN \(here.chain?.bridgeVLAN ?? 0), the VLAN of \(here.name): the two ends are in different VLANs."
-                    : "\(here.host) holds \(there.name)'s MAC \(e.mac) on \(e.port) of \(e.bridge), which is not its uplink \(here.chain?.uplink ?? "?"): frames to \(there.name) go to \(e.port), not to \(there.host). A second device with the same MAC (a cloned VM) or a static entry is the usual cause.",
+                    ? "\(here.host) learned \(there.name)'s MAC \(e.mac) on its uplink \(e.port) in VLAN \(e.vlan)\(lastFrame(e)), not in VLAN \(here.chain?.bridgeVLAN ?? 0), the VLAN of \(here.name): the two ends are in different VLANs."
+                    : "\(here.host) holds \(there.name)'s MAC \(e.mac) on \(e.port) of \(e.bridge)\(lastFrame(e)), which is not its uplink \(here.chain?.uplink ?? "?"): frames to \(there.name) go to \(e.port), not to \(there.host). A second device with the same MAC (a cloned VM) or a static entry is the usual cause.",
                 evidence: [fdbEvidence(here, of: there, .elsewhere(e)), wireEvidence(here)],
                 fix: wrongVLAN ? "put both ends in one VLAN" : "find the device with MAC \(e.mac) on \(here.host) (bridge fdb show br \(q(e.bridge)) | grep -i \(e.mac)); give the clone a new MAC, or remove the static entry",
                 devices: [e.port, e.bridge], host: here.host)
@@ -168,9 +177,10 @@ enum CrossHostChecks {
                 devices: devices)])
         case (.onUplink, .nowhere), (.nowhere, .onUplink):
             let (rx, tx): (TracedHalf, TracedHalf) = { if case .onUplink = atA { return (a, b) } else { return (b, a) } }()
+            let seen: String = { if case .onUplink(let e) = atA { return lastFrame(e) } else if case .onUplink(let e) = atB { return lastFrame(e) } else { return "" } }()
             return .ran([Finding(
                 check: "crosshost.switch_not_forwarding", severity: .fail, subject: subject(ctx),
-                explanation: "\(leaves). Frames from \(tx.name) reach \(rx.host) (it learned \(tx.name)'s MAC on \(rx.chain?.uplink ?? "its uplink")), but no frame from \(rx.name) reached \(tx.host): the network between them forwards one way only, from \(tx.host) to \(rx.host).",
+                explanation: "\(leaves). Frames from \(tx.name) reach \(rx.host) (it learned \(tx.name)'s MAC on \(rx.chain?.uplink ?? "its uplink")\(seen)), but no frame from \(rx.name) reached \(tx.host): the network between them forwards one way only, from \(tx.host) to \(rx.host).",
                 evidence: evidence,
                 fix: "on the switch: the port facing \(tx.host)'s \(tx.chain?.trunk ?? "uplink") sends nothing of \(vlan) towards it (a VLAN allowed on one trunk only, a blocked STP port, an ACL); check the path from \(rx.host) to \(tx.host)",
                 devices: devices)])

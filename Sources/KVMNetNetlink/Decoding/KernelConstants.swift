@@ -157,6 +157,8 @@ enum VLANAttr {
 /// `NDA_*`: attributes of an `ndmsg`.
 enum NeighAttr {
     static let lladdr: Int32 = 2
+    /// `struct nda_cacheinfo`: four `__u32` in clock_t (`USER_HZ`) ticks.
+    static let cacheinfo: Int32 = 3
     static let vlan: Int32 = 5
     static let master: Int32 = 9
     static let maxParsed: Int32 = 32

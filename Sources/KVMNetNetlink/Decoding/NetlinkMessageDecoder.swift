@@ -56,6 +56,17 @@ public enum NetlinkMessageDecoder {
         }
     }
 
+    /// Decodes one `RTM_NEWNEIGH`/`RTM_DELNEIGH` into an FDB entry and its `NDA_CACHEINFO`
+    /// (`nil` when the message carries none): the answer to an FDB get, which is what
+    /// ``NetlinkFDBReader`` reads (dumps and events carry the same attribute).
+    /// - Returns: `nil` when it is not a bridge FDB entry.
+    public static func fdbEntryAndCacheInfo(in bytes: [UInt8]) throws(NetlinkDecodeError) -> (entry: FDBEntry, cacheInfo: FDBCacheInfo?)? {
+        try single(bytes) { m throws(NetlinkDecodeError) -> (entry: FDBEntry, cacheInfo: FDBCacheInfo?)? in
+            guard m.type == RouteMessageType.newNeigh || m.type == RouteMessageType.delNeigh else { return nil }
+            return try NeighbourMessageDecoder.entryAndCacheInfo(from: m)
+        }
+    }
+
     /// Decodes one `RTM_NEWADDR` (IPv4 or IPv6).
     public static func address(in bytes: [UInt8]) throws(NetlinkDecodeError) -> InterfaceAddress? {
         try single(bytes) { m throws(NetlinkDecodeError) -> InterfaceAddress? in

@@ -1,5 +1,6 @@
 import CNetlink
 import Glibc
+import KVMNetModel
 
 /// An rtnetlink request (a dump, or a get of one object): message type, flags, family
 /// header and attributes.
@@ -53,6 +54,25 @@ struct RouteRequest {
         return RouteRequest(
             name: "link \(index)", type: RouteMessageType.getLink, flags: 0, familyHeader: bytes(of: info),
             attributes: [(LinkAttr.extMask, bytes(of: KernelValue.rtextFilterSkipStats))])
+    }
+
+    /// One bridge FDB entry, as `bridge fdb get MAC br BRIDGE [vlan V]` asks (Linux 5.0+,
+    /// `rtnl_fdb_get`): `RTM_GETNEIGH` without `NLM_F_DUMP`, an `ndmsg` of family `AF_BRIDGE`
+    /// with nothing else set (`valid_fdb_get_strict` refuses a state or type, and an ifindex
+    /// next to `NDA_MASTER`), `NDA_LLADDR` (exactly 6 bytes), `NDA_MASTER` (the bridge) and,
+    /// for an entry in a VLAN, `NDA_VLAN`. The answer is one `RTM_NEWNEIGH` from
+    /// `fdb_fill_info` (with `NDA_CACHEINFO`), or `ENOENT` when the bridge has no such entry.
+    static func fdbEntry(_ key: FDBEntry.Key) -> RouteRequest {
+        var ndm = ndmsg()
+        ndm.ndm_family = AddressFamily.bridge
+        let mac = (0..<6).map { UInt8(truncatingIfNeeded: key.mac >> (8 * (5 - $0))) }
+        var attributes: [(Int32, [UInt8])] = [
+            (NeighAttr.lladdr, mac),
+            (NeighAttr.master, bytes(of: UInt32(bitPattern: key.bridgeIndex))),
+        ]
+        if key.vlan != 0 { attributes.append((NeighAttr.vlan, bytes(of: key.vlan))) }
+        return RouteRequest(name: "fdb entry \(MACAddress.format(key.mac)) vlan \(key.vlan) of ifindex \(key.bridgeIndex)",
+                            type: RouteMessageType.getNeigh, flags: 0, familyHeader: bytes(of: ndm), attributes: attributes)
     }
 
     static func bytes<T>(of value: T) -> [UInt8] {

@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "KVMNetSourcesTests", dependencies: ["KVMNetSources", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetNetlinkTests", dependencies: ["KVMNetLock", "KVMNetNetlink", "KVMNetState", "KVMNetModel", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetStateTests", dependencies: ["KVMNetState", "KVMNetModel"]),
-        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetLock", "KVMNetMetrics", "KVMNetState", "KVMNetSources"], exclude: ["Fixtures"]),
+        .testTarget(name: "KVMNetMetricsTests", dependencies: ["KVMNetLock", "KVMNetMetrics", "KVMNetState", "KVMNetSources"]),
         .testTarget(name: "KVMNetDiagnoseTests", dependencies: ["KVMNetDiagnose", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KVMNetEndToEndTests", dependencies: ["KVMNetModel", "CLibcShim", "KVMNetTestSupport"], exclude: ["Golden"]),
         // FrameWatcher on the running kernel (live: root, namespaces of its own) and

@@ -2,37 +2,86 @@ import Foundation
 import KVMNetModel
 import KVMNetSubprocess
 
-/// Reads the host firewall for kvmnet-diag: runs `nft -j list ruleset` (root only; the
-/// agent runs no processes) and looks whether `br_netfilter` is loaded.
+/// Reads the host firewall for kvmnet-diag: runs `nft -j list ruleset` and, where
+/// iptables-legacy is in use, `iptables-legacy-save` (root only; the agent runs no
+/// processes), and looks whether `br_netfilter` is loaded.
+///
+/// iptables-legacy's rules live in the x_tables kernel API, which nft does not show; they
+/// are read when `/proc/net/ip_tables_names` (per network namespace) lists a table, and
+/// merged with nft's (``FirewallOrigin/iptablesLegacy`` keeps them apart). Not read:
+/// `ip6tables-legacy-save` and ebtables-legacy (ebtables-nft's rules are nft's `bridge`
+/// family and come with nft's ruleset).
 public enum FirewallReader {
     /// Where nft is looked for, in order.
     public static let nftPaths = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]
-    /// Longest wait for nft.
+    /// Where iptables-legacy-save is looked for, in order.
+    public static let iptablesLegacySavePaths = ["/usr/sbin/iptables-legacy-save", "/sbin/iptables-legacy-save"]
+    /// Longest wait for nft (and for iptables-legacy-save).
     public static let timeoutSeconds = 10.0
 
     /// - Parameters:
     ///   - procfsRoot, sysfsRoot: for `sys/net/bridge/bridge-nf-call-iptables` and
     ///     `module/br_netfilter` (either shows br_netfilter: a built-in one has no module
-    ///     directory; the sysctls exist in every network namespace once it is there).
-    ///   - runningAsRoot: nft needs CAP_NET_ADMIN to list the ruleset.
+    ///     directory; the sysctls exist in every network namespace once it is there), and
+    ///     `net/ip_tables_names` (the iptables-legacy tables of the reader's namespace).
+    ///   - runningAsRoot: nft and iptables-legacy-save need CAP_NET_ADMIN to list the rules.
     public static func read(procfsRoot: String = "/proc", sysfsRoot: String = "/sys", runningAsRoot: Bool) -> FirewallFacts {
         let fm = FileManager.default
         let brnf = fm.fileExists(atPath: procfsRoot + "/sys/net/bridge/bridge-nf-call-iptables")
             || fm.fileExists(atPath: sysfsRoot + "/module/br_netfilter")
+        let legacyTables = self.legacyTables(procfsRoot: procfsRoot)
+        func unavailable(_ why: String) -> FirewallFacts { FirewallFacts(unavailable: why, brNetfilterLoaded: brnf) }
         guard runningAsRoot else {
-            return FirewallFacts(unavailable: "needs root (nft lists the ruleset with CAP_NET_ADMIN only)", brNetfilterLoaded: brnf)
+            return unavailable("needs root (nft lists the ruleset with CAP_NET_ADMIN only)")
         }
-        guard let nft = nftPaths.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            return FirewallFacts(unavailable: "nft is not installed (Debian: apt install nftables)", brNetfilterLoaded: brnf)
+        var ruleset = FirewallRuleset()
+        var sources: [String] = []
+        var nftMissing = false
+        if let nft = nftPaths.first(where: { fm.isExecutableFile(atPath: $0) }) {
+            switch read(nft, ["-j", "list", "ruleset"], as: "nft -j list ruleset", parse: { text throws(NftParseError) in try NftRulesetParser.parse(text) }) {
+            case .failure(let why): return unavailable(why.description)
+            case .success(let nftRules): ruleset = nftRules
+            }
+            sources.append("nft -j list ruleset")
+        } else if legacyTables.isEmpty {
+            return unavailable("nft is not installed (Debian: apt install nftables)")
+        } else {
+            nftMissing = true
         }
-        switch run(nft, ["-j", "list", "ruleset"]) {
+        if !legacyTables.isEmpty {
+            let tables = "/proc/net/ip_tables_names: \(legacyTables.joined(separator: ", "))"
+            guard let save = iptablesLegacySavePaths.first(where: { fm.isExecutableFile(atPath: $0) }) else {
+                return unavailable("iptables-legacy is in use (\(tables)) but iptables-legacy-save is not installed (Debian: apt install iptables)")
+            }
+            switch read(save, [], as: "iptables-legacy-save", parse: { text throws(IptablesSaveParseError) in try IptablesSaveParser.parse(text) }) {
+            case .failure(let why): return unavailable("\(why) (iptables-legacy is in use, \(tables))")
+            case .success(let legacy): ruleset = ruleset.merged(with: legacy)
+            }
+            sources.append("iptables-legacy-save")
+        }
+        let source = sources.joined(separator: ", ") + (nftMissing ? " (nft is not installed: nf_tables rules, if any, are not read)" : "")
+        return FirewallFacts(ruleset: ruleset, source: source, brNetfilterLoaded: brnf)
+    }
+
+    /// The iptables-legacy (x_tables) tables in use in this network namespace, from
+    /// `net/ip_tables_names` under `procfsRoot`; empty when there is none (or no file: no
+    /// `ip_tables` module, or a kernel without legacy iptables).
+    public static func legacyTables(procfsRoot: String = "/proc") -> [String] {
+        guard let data = FileManager.default.contents(atPath: procfsRoot + "/net/ip_tables_names") else { return [] }
+        return String(decoding: data.prefix(4096), as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
+    }
+
+    /// Runs a lister and parses its output; a failure says which command and why.
+    static func read<E: Error>(_ path: String, _ args: [String], as name: String,
+                               parse: (String) throws(E) -> FirewallRuleset) -> Result<FirewallRuleset, RunError> {
+        switch run(path, args) {
         case .failure(let why):
-            return FirewallFacts(unavailable: "nft -j list ruleset failed: \(why)", brNetfilterLoaded: brnf)
+            return .failure(RunError(description: "\(name) failed: \(why)"))
         case .success(let out):
             do {
-                return FirewallFacts(ruleset: try NftRulesetParser.parse(out), brNetfilterLoaded: brnf)
+                return .success(try parse(out))
             } catch {
-                return FirewallFacts(unavailable: "nft -j list ruleset: \(error)", brNetfilterLoaded: brnf)
+                return .failure(RunError(description: "\(name): \(error)"))
             }
         }
     }

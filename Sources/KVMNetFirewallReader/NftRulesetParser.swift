@@ -209,6 +209,12 @@ public enum NftRulesetParser {
         case .icmpType: left = "icmp type"
         case .tcpDport: left = "tcp dport"
         case .udpDport: left = "udp dport"
+        // iptables' physdev (never from nft, which shows it as an xt match).
+        case .physdevIn: left = "physdev-in"
+        case .physdevOut: left = "physdev-out"
+        case .physdevIsBridged, .physdevIsIn, .physdevIsOut:
+            let which = m.field == .physdevIsBridged ? "bridged" : m.field == .physdevIsIn ? "in" : "out"
+            return (m.op == .notEqual ? "! " : "") + "physdev-is-" + which
         case .other(let d): return d
         }
         let quoted: (FirewallMatch.Value) -> String = { v in

@@ -1,6 +1,7 @@
 /// The host firewall as the kernel runs it: the chains and rules of every netfilter table
-/// (`nft -j list ruleset`; iptables-nft rules appear there too), in a form a frame can be
-/// evaluated against. Only what decides a bridged or forwarded frame's fate is typed; any
+/// (`nft -j list ruleset`; iptables-nft and ebtables-nft rules appear there too) and, where
+/// iptables-legacy is in use, of the x_tables tables (`iptables-legacy-save`, marked with
+/// ``FirewallOrigin/iptablesLegacy``), in a form a frame can be evaluated against. Only what decides a bridged or forwarded frame's fate is typed; any
 /// other match is kept as ``FirewallMatch/Field/other(_:)`` and makes a rule unverifiable.
 public struct FirewallRuleset: Sendable, Hashable, Codable {
     public var chains: [FirewallChain]
@@ -12,20 +13,43 @@ public struct FirewallRuleset: Sendable, Hashable, Codable {
         self.rules = rules
     }
 
-    /// The chain `name` of `family` / `table`.
-    public func chain(family: String, table: String, name: String) -> FirewallChain? {
-        chains.first { $0.family == family && $0.table == table && $0.name == name }
+    /// The chain `name` of `family` / `table` of the given origin (`nil`: nf_tables): an
+    /// iptables-legacy `filter` table is not the nf_tables table `ip filter` of iptables-nft,
+    /// though both may exist at once.
+    public func chain(family: String, table: String, name: String, origin: FirewallOrigin? = nil) -> FirewallChain? {
+        chains.first { $0.family == family && $0.table == table && $0.name == name && $0.origin == origin }
     }
 
     /// The rules of a chain, in order.
     public func rules(of chain: FirewallChain) -> [FirewallRule] {
-        rules.filter { $0.family == chain.family && $0.table == chain.table && $0.chain == chain.name }
+        rules.filter { $0.family == chain.family && $0.table == chain.table && $0.chain == chain.name && $0.origin == chain.origin }
     }
 
-    /// Base chains (attached to a hook) of the given families and hook, by priority.
+    /// Base chains (attached to a hook) of the given families and hook, by priority; of
+    /// either origin: nf_tables and x_tables chains at one hook all see the packet.
     public func baseChains(families: Set<String>, hook: String) -> [FirewallChain] {
-        chains.filter { families.contains($0.family) && $0.hook == hook }
-            .sorted { ($0.priority ?? 0, $0.family, $0.table, $0.name) < ($1.priority ?? 0, $1.family, $1.table, $1.name) }
+        func key(_ c: FirewallChain) -> (Int, String, String, String, String) {
+            (c.priority ?? 0, c.family, c.table, c.name, c.origin?.rawValue ?? "")
+        }
+        return chains.filter { families.contains($0.family) && $0.hook == hook }.sorted { key($0) < key($1) }
+    }
+
+    /// Both rulesets: the chains and rules of `other` after these (their origins keep them apart).
+    public func merged(with other: FirewallRuleset) -> FirewallRuleset {
+        FirewallRuleset(chains: chains + other.chains, rules: rules + other.rules)
+    }
+}
+
+/// Where a chain or rule was read, when not from nf_tables (`nft -j list ruleset`).
+public enum FirewallOrigin: String, Sendable, Hashable, Codable {
+    /// The x_tables kernel API of iptables-legacy (`iptables-legacy-save`), invisible to nft.
+    case iptablesLegacy = "iptables-legacy"
+
+    /// The command that lists the rules (for evidence and fixes).
+    public var listCommand: String {
+        switch self {
+        case .iptablesLegacy: return "iptables-legacy-save"
+        }
     }
 }
 
@@ -44,9 +68,12 @@ public struct FirewallChain: Sendable, Hashable, Codable {
     public var priority: Int?
     /// `accept` or `drop`; `nil` for a regular chain.
     public var policy: FirewallVerdict?
+    /// `nil`: an nf_tables chain; else where it was read (an iptables-legacy table has
+    /// family `ip`, its table's name, and the hook and priority iptables gives it).
+    public var origin: FirewallOrigin?
 
     public init(family: String, table: String, name: String, handle: Int? = nil, type: String? = nil,
-                hook: String? = nil, priority: Int? = nil, policy: FirewallVerdict? = nil) {
+                hook: String? = nil, priority: Int? = nil, policy: FirewallVerdict? = nil, origin: FirewallOrigin? = nil) {
         self.family = family
         self.table = table
         self.name = name
@@ -55,10 +82,11 @@ public struct FirewallChain: Sendable, Hashable, Codable {
         self.hook = hook
         self.priority = priority
         self.policy = policy
+        self.origin = origin
     }
 
-    /// `ip filter FORWARD`.
-    public var qualifiedName: String { "\(family) \(table) \(name)" }
+    /// `ip filter FORWARD` (nft), `iptables-legacy filter FORWARD`.
+    public var qualifiedName: String { "\(origin?.rawValue ?? family) \(table) \(name)" }
 }
 
 /// What a rule (or a chain policy) does with a packet it matches.
@@ -86,16 +114,19 @@ public struct FirewallRule: Sendable, Hashable, Codable {
     public var family: String
     public var table: String
     public var chain: String
-    /// The kernel's handle (`nft -a`); `nil` from iptables-legacy.
+    /// The kernel's handle (`nft -a`); from iptables-legacy, the rule's line in
+    /// `iptables-legacy-save`'s output (x_tables rules have no handle).
     public var handle: Int?
     public var matches: [FirewallMatch]
     /// `nil`: no verdict (counter, log): the packet goes on to the next rule.
     public var verdict: FirewallVerdict?
-    /// The rule as nft (or iptables-save) prints it, for evidence.
+    /// The rule as nft prints it (from iptables-legacy: its `-A CHAIN ...` line), for evidence.
     public var text: String
+    /// `nil`: an nf_tables rule; else where it was read.
+    public var origin: FirewallOrigin?
 
     public init(family: String, table: String, chain: String, handle: Int? = nil,
-                matches: [FirewallMatch] = [], verdict: FirewallVerdict? = nil, text: String = "") {
+                matches: [FirewallMatch] = [], verdict: FirewallVerdict? = nil, text: String = "", origin: FirewallOrigin? = nil) {
         self.family = family
         self.table = table
         self.chain = chain
@@ -103,6 +134,22 @@ public struct FirewallRule: Sendable, Hashable, Codable {
         self.matches = matches
         self.verdict = verdict
         self.text = text
+        self.origin = origin
+    }
+
+    /// Where the rule is, for evidence: `ip filter FORWARD handle 7` (nft),
+    /// `iptables-legacy filter FORWARD, line 12`.
+    public var location: String {
+        let at = handle.map(String.init) ?? "?"
+        if let origin { return "\(origin.rawValue) \(table) \(chain), line \(at)" }
+        return "\(family) \(table) \(chain) handle \(at)"
+    }
+
+    /// `handle 7` (nft), `line 12 of iptables-legacy-save`.
+    public var position: String {
+        let at = handle.map(String.init) ?? "?"
+        if let origin { return "line \(at) of \(origin.listCommand)" }
+        return "handle \(at)"
     }
 }
 
@@ -110,8 +157,14 @@ public struct FirewallRule: Sendable, Hashable, Codable {
 public struct FirewallMatch: Sendable, Hashable, Codable {
     public enum Field: Sendable, Hashable, Codable {
         case iifname, oifname
-        /// The bridge ports of a bridged frame (iptables' `physdev`, nft `meta ibrname` is the bridge).
+        /// The bridge a bridged frame enters and leaves by (nft `meta ibrname` / `obrname`).
         case ibrname, obrname
+        /// The bridge ports of a bridged frame at an ip hook (br_netfilter), iptables'
+        /// `-m physdev --physdev-in` / `--physdev-out`.
+        case physdevIn, physdevOut
+        /// `--physdev-is-bridged` (the frame is bridged, not routed), `--physdev-is-in` (it
+        /// came in by a bridge port), `--physdev-is-out` (it leaves by one): no values.
+        case physdevIsBridged, physdevIsIn, physdevIsOut
         /// `meta nfproto` / `meta protocol` / `ether type`: `ipv4`, `ip`, `arp`, ...
         case l3proto
         /// `meta l4proto` / `ip protocol`: `icmp`, `tcp`, ...
@@ -166,9 +219,10 @@ public struct FirewallMatch: Sendable, Hashable, Codable {
 public struct FirewallFacts: Sendable, Hashable, Codable {
     /// The ruleset; `nil` when it could not be read (then ``unavailable`` says why).
     public var ruleset: FirewallRuleset?
-    /// Where the ruleset came from: `nft -j list ruleset`.
+    /// Where the ruleset came from: `nft -j list ruleset`, and `iptables-legacy-save` where
+    /// iptables-legacy is in use (`/proc/net/ip_tables_names` lists tables).
     public var source: String
-    /// Why there is no ruleset (not root, nft not installed, nft failed).
+    /// Why there is no ruleset (not root, nft not installed, nft or iptables-legacy-save failed).
     public var unavailable: String?
     /// Whether the `br_netfilter` module is loaded (`/sys/module/br_netfilter`): then
     /// bridged IPv4/IPv6 frames traverse the ip/ip6/inet hooks as the `bridge-nf-call-*`

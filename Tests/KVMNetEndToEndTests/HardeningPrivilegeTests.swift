@@ -146,18 +146,22 @@ struct HardeningPrivilegeTests {
     /// command. (Suggested commands in reports are text for a person, quoted by
     /// ShellQuote, never run.) One audited module starts processes, KVMNetSubprocess
     /// (posix_spawn and waitpid, with its C shim), and one source uses it: kvmnet-diag's
-    /// firewall reader, which runs nft by absolute path with constant arguments and no
-    /// shell (issue 16: the ruleset has no other interface). The agent links neither.
+    /// firewall reader, which runs nft (and, where iptables-legacy is in use,
+    /// iptables-legacy-save) by absolute path with constant arguments and no shell (issue
+    /// 16: the rulesets have no other interface). The agent links neither.
     static let audited: [String: Set<String>] = [
         "KVMNetSubprocess/Subprocess.swift": ["posix_spawn"],
         "CSubprocessShim/shim.h": ["posix_spawn"],
     ]
 
-    @Test func theOneProcessKvmnetDiagStartsIsNftWithConstantArguments() throws {
+    @Test func theProcessesKvmnetDiagStartsAreTheFirewallListersWithConstantArguments() throws {
         let root = AgentProcess.repositoryRoot
         let reader = try String(contentsOf: root.appendingPathComponent("Sources/KVMNetFirewallReader/FirewallReader.swift"), encoding: .utf8)
         #expect(reader.contains("public static let nftPaths = [\"/usr/sbin/nft\", \"/sbin/nft\", \"/usr/bin/nft\"]"))
-        #expect(reader.contains("run(nft, [\"-j\", \"list\", \"ruleset\"])"))
+        #expect(reader.contains("public static let iptablesLegacySavePaths = [\"/usr/sbin/iptables-legacy-save\", \"/sbin/iptables-legacy-save\"]"))
+        #expect(reader.contains("read(nft, [\"-j\", \"list\", \"ruleset\"], as:"))
+        #expect(reader.contains("read(save, [], as:"))
+        #expect(reader.components(separatedBy: " read(").count - 1 == 3, "read(procfsRoot:...) reads nft and iptables-legacy-save, once each")
         #expect(reader.components(separatedBy: " run(").count - 1 == 2, "run() is defined once and called once")
         #expect(reader.components(separatedBy: "Subprocess.run(").count - 1 == 1, "one program started, from run()")
         #expect(reader.contains("Subprocess.run([path] + args, environment: [:], timeout: timeoutSeconds)"))

@@ -94,6 +94,31 @@ import Testing
         #expect(!back.findings.contains { $0.check == "firewall.bridge_family_drop" }, "\(back.findings.map(\.explanation))")
     }
 
+    /// nft-families' bridge forward chain is at priority 0. With br_netfilter passing IPv4 to
+    /// iptables, whether it runs depends on the kernel (the kernel lab's watch scenario,
+    /// step nft-prio0: Debian's 6.1 skips it, 6.12 runs it): a warning, never a fail. At
+    /// priority filter (-200) it runs before br_netfilter on every kernel: a fail again.
+    @Test func aBridgeForwardChainAtPriority0UnderBrNetfilterDependsOnTheKernel() throws {
+        let r = report(Self.host(try Self.fixture("nft-families"), bridgeNF: "1"))
+        #expect(!r.findings.contains { $0.check == "firewall.bridge_family_drop" }, "\(r.findings.map(\.explanation))")
+        let f = try #require(r.findings.first { $0.check == "firewall.unverifiable" })
+        #expect(f.severity == .warn)
+        #expect(f.explanation.contains("depends on the kernel"))
+        #expect(f.explanation.contains("iifname \"vnet0\" ip daddr 10.0.0.2 icmp type echo-request drop"))
+        #expect(f.evidence.contains { $0.source == "sysctl" && $0.value == "1" })
+        #expect(f.fix.contains("priority filter"))
+        // bridge-nf-call-iptables 0: the ip hooks never take the frame, the chain runs.
+        let off = report(Self.host(try Self.fixture("nft-families"), bridgeNF: "0"))
+        #expect(off.findings.contains { $0.check == "firewall.bridge_family_drop" })
+        #expect(!off.findings.contains { $0.check == "firewall.unverifiable" })
+        // Priority -200 (filter): before br_netfilter's forward hook, on every kernel.
+        var early = try Self.fixture("nft-families")
+        for i in early.chains.indices where early.chains[i].family == "bridge" { early.chains[i].priority = -200 }
+        let e = report(Self.host(early, bridgeNF: "1"))
+        #expect(e.findings.contains { $0.check == "firewall.bridge_family_drop" && $0.severity == .fail })
+        #expect(!e.findings.contains { $0.check == "firewall.unverifiable" && $0.explanation.contains("depends on the kernel") })
+    }
+
     @Test func inetForwardWithConntrackAndASetOfInterfaces() throws {
         // br0 is not br7: the reject does not apply, the jump to sub returns, policy accept.
         let r = report(Self.host(try Self.fixture("nft-families")))

@@ -1301,33 +1301,52 @@ def test_watch_mtu_too_small_is_named_at_the_port(kernel):
 
 
 @kernel_param
-def test_watch_blocking_port_is_named_with_its_state(kernel):
-    """vnet2 in STP state disabled (a port set to blocking does not stay so with STP off):
-    vm3's frames are refused on vnet2 (a kernel drop), and vm1's are never sent to it."""
-    ping, back, rc, report = watch_step(kernel, "blocking")
+@pytest.mark.parametrize("step,state", [("blocking", "disabled"), ("stp-blocking", "blocking")])
+def test_watch_port_not_forwarding_is_named_with_its_state(kernel, step, state):
+    """vnet2 in STP state disabled (a port set to blocking does not stay so with STP off),
+    then blocking under user-space STP (as mstpd leaves an alternate port): vm3's frames
+    are refused on vnet2 (a kernel drop), and vm1's are never sent to it."""
+    ping, back, rc, report = watch_step(kernel, step)
     assert not ping and not back
     assert rc == 1
     got = [d for d in report["drops"] if d["direction"] == "b_to_a" and d["device"] == "vnet2"
-           and "vnet2 is in STP state disabled" in d["cause"]]
+           and f"vnet2 is in STP state {state}" in d["cause"]]
     assert got and got[0]["source"] == "kernel", report["drops"]
     fwd = drops_of(report, direction="a_to_b")
-    assert fwd and all("vnet2" in d["cause"] and "STP state disabled" in d["cause"] for d in fwd), fwd
+    assert fwd and all("vnet2" in d["cause"] and f"STP state {state}" in d["cause"] for d in fwd), fwd
+
+
+def nft_drops(report):
+    return [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP" and d["direction"] == "a_to_b"]
 
 
 @kernel_param
 def test_watch_nft_bridge_drop_is_named_as_the_firewall(kernel):
-    """An nft bridge-family rule to drop vm1's frames to vm3: watch names netfilter where
-    the ping fails. Where it does not (Debian's 6.1 on this VLAN-aware bridge: the rule is
-    loaded and the frames pass), watch must agree with the ping: no netfilter drop."""
+    """An nft bridge-family rule (priority filter) drops vm1's frames to vm3: the ping fails,
+    watch names netfilter, and the static check firewall.bridge_family_drop fails."""
     ping, back, rc, report = watch_step(kernel, "nft")
-    if ping:
-        assert rc == 0 and not [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP"], report["drops"]
-        return
+    assert not ping
     assert rc == 1
-    got = [d for d in report["drops"] if d["reason"] == "NETFILTER_DROP" and d["direction"] == "a_to_b"]
+    got = nft_drops(report)
     assert got and got[0]["device"] in ("vnet0", "vnet2"), report["drops"]
     assert got[0]["cause"].startswith("a netfilter rule or chain policy of the host firewall dropped them"), got[0]
     assert got[0]["function"], got[0]
+    assert "firewall.bridge_family_drop" in report["static_failures"], report["static_failures"]
+
+
+@kernel_param
+def test_watch_nft_priority_0_follows_the_kernel(kernel):
+    """The same rule at priority 0 with br_netfilter passing IPv4 to iptables: whether the
+    chain runs depends on the kernel (Debian's 6.1 skips it, 6.12 runs it). Ping is the
+    ground truth: watch agrees with it, and the static diagnosis never fails on it (it
+    cannot know): firewall.unverifiable, a warning, on every kernel."""
+    ping, back, rc, report = watch_step(kernel, "nft-prio0")
+    assert "firewall.bridge_family_drop" not in report["static_failures"], report["static_failures"]
+    assert "firewall.unverifiable" in report["static_warnings"], report["static_warnings"]
+    if ping:
+        assert rc == 0 and not nft_drops(report), report["drops"]
+    else:
+        assert rc == 1 and nft_drops(report), report["drops"]
 
 
 @kernel_param

@@ -18,6 +18,10 @@ struct FirewallFrame: Sendable, Hashable {
     var icmpType: String
     /// The frame's VLAN tag as the bridge family sees it; `nil`: untagged.
     var vlan: Int?
+    /// The bridge ports a bridged frame came in by and leaves by, as br_netfilter tells the
+    /// ip hooks (iptables' `-m physdev`); `nil`: not bridged, or not at an ip hook.
+    var physIn: String? = nil
+    var physOut: String? = nil
 }
 
 /// What the firewall does with a frame at one base chain.
@@ -34,7 +38,10 @@ struct FirewallOutcome: Sendable, Hashable {
 /// does not, or cannot be told (an `xt` extension, an address the host does not know). A
 /// rule that decides the frame and cannot be told makes the outcome unverifiable, naming
 /// that rule. Base chains of one hook run in priority order; a drop in any is final, an
-/// accept ends only its own chain (netfilter's semantics).
+/// accept ends only its own chain (netfilter's semantics). iptables-legacy's chains (x_tables)
+/// are base chains of the same hooks beside nf_tables' and are evaluated alike: at
+/// `forward`, both `ip filter FORWARD` (iptables-nft) and iptables-legacy's `filter FORWARD`
+/// see the frame, and a drop by either drops it.
 struct FirewallEvaluator {
     let ruleset: FirewallRuleset
 
@@ -85,7 +92,7 @@ struct FirewallEvaluator {
             case .continue: continue
             case .return: return .fallthrough
             case .jump(let target), .goto(let target):
-                guard let next = ruleset.chain(family: chain.family, table: chain.table, name: target) else { continue }
+                guard let next = ruleset.chain(family: chain.family, table: chain.table, name: target, origin: chain.origin) else { continue }
                 let r = run(next, frame, depth: depth + 1)
                 if case .fallthrough = r, case .jump = verdict { continue }
                 return r
@@ -112,6 +119,11 @@ struct FirewallEvaluator {
         case .iifname: hit = any(m.values) { Self.name($0, matches: f.iif) }
         case .oifname: hit = any(m.values) { Self.name($0, matches: f.oif) }
         case .ibrname, .obrname: hit = any(m.values) { Self.name($0, matches: f.bridge ?? "") }
+        case .physdevIn: hit = f.physIn.map { port in any(m.values) { Self.name($0, matches: port) } } ?? .no
+        case .physdevOut: hit = f.physOut.map { port in any(m.values) { Self.name($0, matches: port) } } ?? .no
+        // xt_physdev: bridged (not routed) when the frame has an output port.
+        case .physdevIsBridged, .physdevIsOut: hit = f.physOut == nil ? .no : .yes
+        case .physdevIsIn: hit = f.physIn == nil ? .no : .yes
         case .l3proto: hit = any(m.values) { v in ["ip", "ipv4", "2048"].contains(Self.word(v)) ? .yes : .no }
         case .l4proto: hit = any(m.values) { v in ["icmp", "1"].contains(Self.word(v)) ? .yes : .no }
         case .ipSaddr: hit = any(m.values) { Self.address($0, f.saddr) }

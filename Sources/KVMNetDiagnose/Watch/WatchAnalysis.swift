@@ -152,6 +152,7 @@ public struct WatchAnalysis: Sendable {
         }
 
         let staticFailures = plan.staticReport.findings.filter { $0.severity == .fail }.map(\.check)
+        let staticWarnings = plan.staticReport.findings.filter { $0.severity == .warn }.map(\.check)
         var notes = input.notes
         if classified.isEmpty {
             notes.append("No frame between \(plan.from.displayName) and \(plan.to.displayName) was seen in \(Self.format(input.seconds)) s: was a ping running between them? (kvmnet-diag watch only sees frames while they pass)")
@@ -178,7 +179,7 @@ public struct WatchAnalysis: Sendable {
             exitCode: drops.isEmpty ? 0 : 1, frames: frames, drops: drops, timeline: timeline,
             timelineOmitted: max(0, classified.count - Self.timelineLimit), lostRecords: input.lostRecords,
             staticVerdict: plan.staticReport.verdict, staticPath: plan.staticReport.path?.rendered ?? "",
-            staticFailures: staticFailures, agreesWithStatic: agrees, programIDs: input.programIDs, notes: notes)
+            staticFailures: staticFailures, staticWarnings: staticWarnings, agreesWithStatic: agrees, programIDs: input.programIDs, notes: notes)
     }
 
     /// `37 frames from vm1 to vm2 dropped at vnet1 (...)`, or that none were.

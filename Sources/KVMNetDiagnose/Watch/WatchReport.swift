@@ -110,6 +110,8 @@ public struct WatchReport: Sendable, Hashable, Codable {
     public var staticVerdict: String
     public var staticPath: String
     public var staticFailures: [String]
+    /// Its warning checks (`firewall.unverifiable`: a rule whose effect it could not decide).
+    public var staticWarnings: [String]
     /// Whether the drops sit where the static diagnosis marked the path (`nil`: no drop).
     public var agreesWithStatic: Bool?
     /// The kernel's ids of the BPF programs that watched, detached before the report
@@ -127,6 +129,7 @@ public struct WatchReport: Sendable, Hashable, Codable {
         case staticVerdict = "static_verdict"
         case staticPath = "static_path"
         case staticFailures = "static_failures"
+        case staticWarnings = "static_warnings"
         case agreesWithStatic = "agrees_with_static"
         case programIDs = "bpf_program_ids"
         case notes

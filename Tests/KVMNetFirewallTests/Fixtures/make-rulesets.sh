@@ -14,23 +14,9 @@ ipt() { ip netns exec "$ns" iptables-nft "$@"; }
 nftx() { ip netns exec "$ns" nft "$@"; }
 save() { nftx -j list ruleset | python3 -c 'import json,sys; d=json.load(sys.stdin); json.dump(d, sys.stdout, indent=1, sort_keys=True); print()' > "$1.json"; echo "wrote $1.json"; }
 
-# Docker 20+ on a host with bridges (iptables-nft): FORWARD policy DROP, its chains and the
-# rules it adds for docker0 (moby/moby libnetwork/iptables).
-docker() {
-    ipt -N DOCKER; ipt -N DOCKER-ISOLATION-STAGE-1; ipt -N DOCKER-ISOLATION-STAGE-2; ipt -N DOCKER-USER
-    ipt -P FORWARD DROP
-    ipt -A FORWARD -j DOCKER-USER
-    ipt -A FORWARD -j DOCKER-ISOLATION-STAGE-1
-    ipt -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-    ipt -A FORWARD -o docker0 -j DOCKER
-    ipt -A FORWARD -i docker0 ! -o docker0 -j ACCEPT
-    ipt -A FORWARD -i docker0 -o docker0 -j ACCEPT
-    ipt -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
-    ipt -A DOCKER-ISOLATION-STAGE-1 -j RETURN
-    ipt -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
-    ipt -A DOCKER-ISOLATION-STAGE-2 -j RETURN
-    ipt -A DOCKER-USER -j RETURN
-}
+# Docker on a host with bridges (iptables-nft): docker-rules.sh.
+. ./docker-rules.sh
+docker() { docker_filter; }
 fresh; docker; save docker
 # The documented fix: accept the bridge's own traffic in DOCKER-USER.
 fresh; docker; ipt -I DOCKER-USER -i br0 -o br0 -j ACCEPT; save docker-user-accept

@@ -18,9 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
-        // libyaml inside: netplan's configuration (KVMNetSources/Netplan), whose real files
-        // use all of YAML (flow lists, mappings in lists); and the reference the web
-        // config's own subset reader is checked against (Tests/KVMNetWebConfigYAMLTests).
+        // libyaml inside, for the tests only: the reference the project's own YAML reader
+        // (KVMNetYAML: web config, netplan) is checked against (Tests/KVMNetWebConfigYAMLTests).
+        // Yams imports Foundation, which the agent does not link (docs/architecture.md).
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -41,11 +41,14 @@ let package = Package(
         // The one lock of shared state: a pthread mutex ThreadSanitizer sees (not
         // Synchronization's Mutex, a futex it does not; Sources/KVMNetLock/Locked.swift).
         .target(name: "KVMNetLock"),
+        // The YAML subset configuration files use, with a line for every node: the web
+        // config (KVMNetWeb) and netplan (KVMNetSources). No Foundation, no dependencies.
+        .target(name: "KVMNetYAML"),
         // Every reader of host facts but rtnetlink: /proc and /sys (the topology without
         // netlink), /proc/net routes, ARP and addresses, sysctls, libvirt XML, and the
         // configuration systems (ifcfg, ifupdown, NetworkManager, networkd, netplan).
         // Pure parsers plus readers rooted at given paths; typed results and errors.
-        .target(name: "KVMNetSources", dependencies: ["KVMNetModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "KVMNetSources", dependencies: ["KVMNetModel", "KVMNetYAML"]),
         // rtnetlink through libnl-3: dumps, subscriptions, IFLA_LINKINFO decoding.
         .target(name: "KVMNetNetlink", dependencies: ["KVMNetLock", "KVMNetModel", "CNetlink"]),
         // HostState: applies snapshots and events to the model, keeps counters.
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "KVMNetWeb",
             dependencies: [
-                "KVMNetLock",
+                "KVMNetLock", "KVMNetYAML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -155,10 +158,12 @@ let package = Package(
         // DropReasons from its BTF.
         .testTarget(name: "KVMNetWatchTests", dependencies: ["KVMNetWatch", "KVMNetModel", "KVMNetSources", "KVMNetTestSupport"]),
         .testTarget(name: "KVMNetRemoteTests", dependencies: ["KVMNetRemote", "KVMNetDiagnose", "KVMNetModel", "KVMNetWeb"]),
-        .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb", "KVMNetTestSupport"]),
+        .testTarget(name: "KVMNetPrometheusTests", dependencies: ["KVMNetWeb", "KVMNetYAML", "KVMNetTestSupport"]),
+        // KVMNetYAML against Yams (libyaml): the web config's and netplan's files, generated
+        // documents, and YAML outside the subset. The one target that uses Yams.
         .testTarget(
             name: "KVMNetWebConfigYAMLTests",
-            dependencies: ["KVMNetWeb", .product(name: "Yams", package: "Yams")],
+            dependencies: ["KVMNetWeb", "KVMNetYAML", "KVMNetSources", .product(name: "Yams", package: "Yams")],
             exclude: ["Fixtures"]
         ),
     ]

@@ -79,7 +79,7 @@ struct PrivilegeReport: Equatable {
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), f) != nil {
-            let s = String(cString: line)
+            let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if s.hasPrefix("CapEff:"), let v = UInt64(s.dropFirst(7).filter { !$0.isWhitespace }, radix: 16) {
                 return v & (1 << 12) != 0
             }

@@ -1,3 +1,5 @@
+import KVMNetYAML
+
 /// How kvmnet-diag talks to agents and to Prometheus over HTTP (`--http.config FILE`):
 /// the subset of Prometheus' HTTP client configuration (`http_config` of a scrape config,
 /// as `promtool` and Grafana agents read it) a read-only client needs.

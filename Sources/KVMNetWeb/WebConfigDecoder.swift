@@ -1,3 +1,5 @@
+import KVMNetYAML
+
 /// Turns the text of a web config file into a validated ``WebConfig``, strictly like
 /// exporter-toolkit: unknown fields are errors, TLS needs both a certificate and a key,
 /// client CAs need a client auth policy, password hashes must be bcrypt hashes.

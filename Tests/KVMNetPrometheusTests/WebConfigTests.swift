@@ -1,5 +1,6 @@
 import Testing
 @testable import KVMNetWeb
+import KVMNetYAML
 
 /// The YAML subset and the exporter-toolkit schema, in memory.
 struct WebConfigTests {

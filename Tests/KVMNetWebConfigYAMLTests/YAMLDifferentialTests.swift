@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KVMNetWeb
+import KVMNetYAML
 import Yams
 
 /// The web config's own YAML reader (``YAMLSubsetParser``, no Foundation, in the agent)
@@ -85,7 +86,7 @@ import Yams
 
     /// Yams' reading of a whole file: one document (none: empty), every node comparable.
     static func reference(_ text: String) throws -> Tree {
-        let documents = try Array(compose_all(yaml: text))
+        let documents = try yamsDocuments(text)
         guard documents.count <= 1 else { throw NotComparable(description: "\(documents.count) documents") }
         guard let root = documents.first else { return .null }
         return try tree(root)
@@ -261,7 +262,7 @@ import Yams
     func refusedWithAClearError(_ name: String) throws {
         let c = try #require(Self.refused.first { $0.name == name })
         // Valid YAML: the reader refuses what it does not implement, it does not misread it.
-        #expect(throws: Never.self, "\(name): Yams refuses it too") { _ = try Array(compose_all(yaml: c.text)) }
+        #expect(throws: Never.self, "\(name): Yams refuses it too") { _ = try yamsDocuments(c.text) }
         do {
             _ = try WebConfigDecoder(file: "/etc/kvmnet/web.yml").decode(c.text)
             Issue.record("\(name): accepted")

@@ -1,8 +1,9 @@
 import KVMNetModel
-import Yams
+import KVMNetYAML
 
 /// One YAML node of a netplan file, as a plain value with the file and line it was written
-/// at (libyaml's marks, through Yams' composer): the merge of several files keeps every
+/// at (``YAMLSubsetParser``'s lines, which are libyaml's: Tests/KVMNetWebConfigYAMLTests):
+/// the merge of several files keeps every
 /// value's own place, so each is cited where it was written.
 public struct NetplanNode: Sendable, Hashable {
     /// What the node holds.
@@ -103,95 +104,60 @@ public struct NetplanFile: Sendable, Hashable {
     }
 }
 
-/// Parses netplan YAML (netplan(5)): YAML 1.1 through Yams (libyaml), into ``NetplanNode``
-/// trees with lines. Pure: text in, value out. A file that is not YAML is one problem with
-/// libyaml's line (libyaml cannot resume after a syntax error, so nothing of that file is
-/// read); what YAML allows but netplan's files never use (complex keys, aliases, several
-/// documents) is a problem at its line, and the rest is read.
+/// Parses netplan YAML (netplan(5)) with the project's YAML reader (``YAMLSubsetParser``,
+/// subset ``YAMLSubset/netplan``: block and flow collections, mappings in lists, plain and
+/// quoted scalars; no Foundation) into ``NetplanNode`` trees with lines. Pure: text in,
+/// value out. A file that is not YAML, or uses YAML the reader leaves out and cannot skip
+/// (multi-line values, several documents), is one problem with its line, and nothing of
+/// that file is read; what YAML allows but netplan's files never use (anchors, aliases,
+/// tags, block scalars, complex keys) is a problem at its line, and the rest is read.
 public enum NetplanParser {
     /// Deeper flow or block nesting than this is refused (netplan's deepest key is four
     /// levels down; the limit keeps a hostile file from exhausting the stack).
     static let maxDepth = 64
 
     public static func parse(_ text: String, path: String) -> NetplanFile {
-        var problems: [ConfigProblem] = []
         if let line = tooDeep(text) {
             return NetplanFile(path: path, root: nil, problems: [ConfigProblem(line: line, message: "nested deeper than \(maxDepth) levels")])
         }
-        let node: Node?
+        let document: YAMLDocument
         do {
-            node = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            return NetplanFile(path: path, root: nil, problems: [problem(error)])
+            document = try YAMLSubsetParser.document(text, subset: .netplan, leaveOutUnsupported: true)
         } catch {
-            return NetplanFile(path: path, root: nil, problems: [ConfigProblem(line: 1, message: "not YAML: \(error)")])
+            return NetplanFile(path: path, root: nil, problems: [ConfigProblem(line: error.line, message: "not valid YAML: \(error.message)")])
         }
-        guard let node else { return NetplanFile(path: path, root: nil) }
+        var problems = document.leftOut.map { ConfigProblem(line: $0.line, message: "\($0.message) (netplan's files do not use it): left out") }
+        guard let node = document.root else { return NetplanFile(path: path, root: nil, problems: problems) }
         let root = convert(node, path: path, depth: 0, problems: &problems)
         return NetplanFile(path: path, root: root, problems: problems)
     }
 
-    /// libyaml's error, at its line.
-    static func problem(_ error: YamlError) -> ConfigProblem {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let where_ = context.map { "\($0.text) " } ?? ""
-            return ConfigProblem(line: max(mark.line, 1), message: "not valid YAML: \(where_)\(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigProblem(line: max(context.mark.line, 1), message: "key written twice in one mapping: \(duplicates.joined(separator: ", "))")
-        case .reader(let problem, let offset, _, _):
-            return ConfigProblem(line: 1, message: "not readable as YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")")
-        default:
-            return ConfigProblem(line: 1, message: "not valid YAML: \(error)")
-        }
-    }
-
-    static func convert(_ node: Node, path: String, depth: Int, problems: inout [ConfigProblem]) -> NetplanNode? {
-        let line = node.mark?.line ?? 1
+    static func convert(_ node: YAMLNode, path: String, depth: Int, problems: inout [ConfigProblem]) -> NetplanNode? {
         guard depth < maxDepth else {
-            problems.append(ConfigProblem(line: line, message: "nested deeper than \(maxDepth) levels"))
+            problems.append(ConfigProblem(line: node.line, message: "nested deeper than \(maxDepth) levels"))
             return nil
         }
         switch node {
-        case .scalar(let s):
-            if s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) {
-                return NetplanNode(.null, file: path, line: line)
-            }
-            return NetplanNode(.scalar(s.string), file: path, line: line)
-        case .sequence(let seq):
-            var items: [NetplanNode] = []
-            for item in seq {
-                if let n = convert(item, path: path, depth: depth + 1, problems: &problems) { items.append(n) }
-            }
+        case .scalar(let s, _, let line):
+            return NetplanNode(.scalar(s), file: path, line: line)
+        case .null(let line):
+            return NetplanNode(.null, file: path, line: line)
+        case .sequence(let seq, let line):
+            let items = seq.compactMap { convert($0, path: path, depth: depth + 1, problems: &problems) }
             return NetplanNode(.sequence(items), file: path, line: line)
-        case .mapping(let map):
-            var entries: [NetplanEntry] = []
-            for (key, value) in map {
-                guard case .scalar(let k) = key else {
-                    problems.append(ConfigProblem(line: key.mark?.line ?? line, message: "a mapping key that is not a scalar"))
-                    continue
-                }
-                guard let v = convert(value, path: path, depth: depth + 1, problems: &problems) else { continue }
-                let entry = NetplanEntry(key: k.string, file: path, line: key.mark?.line ?? line, value: v)
-                // A key written twice in one mapping: the later one updates the earlier, as
-                // when a later file writes it.
-                if let i = entries.firstIndex(where: { $0.key == entry.key }) {
-                    entries[i].value = NetplanMerge.merge(entries[i].value, entry.value)
-                } else {
-                    entries.append(entry)
-                }
+        case .mapping(let map, let line):
+            // Keys are unique: the reader refuses a key written twice in one mapping.
+            let entries = map.compactMap { e in
+                convert(e.value, path: path, depth: depth + 1, problems: &problems)
+                    .map { NetplanEntry(key: e.key, file: path, line: e.line, value: $0) }
             }
             return NetplanNode(.mapping(entries), file: path, line: line)
-        case .alias:
-            problems.append(ConfigProblem(line: line, message: "a YAML alias (netplan's files do not use them): left out"))
-            return nil
         }
     }
 
     /// The line where flow collections (`[`, `{`) nest deeper than ``maxDepth``, outside
-    /// quotes and comments; `nil` when they do not. Checked before libyaml's composer,
-    /// which recurses once per level.
+    /// quotes and comments; `nil` when they do not. Checked before the reader, which
+    /// recurses once per level.
     static func tooDeep(_ text: String) -> Int? {
         var depth = 0
         var line = 1

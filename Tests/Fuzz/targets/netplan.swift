@@ -1,4 +1,4 @@
-// libFuzzer target: netplan YAML (NetplanParser through Yams/libyaml, NetplanIntended):
+// libFuzzer target: netplan YAML (NetplanParser through KVMNetYAML, NetplanIntended):
 // the input as one file, as two files merged by name (the same text twice: every list
 // appended, every scalar overridden), and its text through the value parsers.
 import KVMNetSources

@@ -8,10 +8,14 @@ public struct AgentConfig: Sendable {
     public var listenAddress: String = ":\(AgentConfig.defaultPort)"
     public var telemetryPath: String = "/metrics"
     /// Where host facts are read (`--path.procfs`, `--path.sysfs`, `--libvirt-dir`,
-    /// `--ifcfg-dir`): kvmnet-diag's defaults, libvirt's domains and networks included.
+    /// `--proxmox-dir`, `--proxmox-node`, `--ifcfg-dir`, `--netplan-dir`): kvmnet-diag's defaults, libvirt's domains and networks included.
     public var paths = HostPaths()
     /// Off: read only the given proc and sys trees (golden tests, replaying a captured host).
     public var netlink: Bool = true
+    /// Without netlink, read the VM definitions too (`kvmnet_vm_interface_*`): set when
+    /// `--libvirt-dir` or `--proxmox-dir` names the replayed host's; the defaults are this
+    /// host's, not the tree's, and are never read then.
+    public var vmConfigsWithoutNetlink: Bool = false
     /// Re-read of the trees in no-netlink mode, and of /proc/net/bonding in netlink mode.
     public var rescanIntervalSeconds: Double = 10
     /// exporter-toolkit web config file (TLS, basic auth); `nil`: plain HTTP, no auth.

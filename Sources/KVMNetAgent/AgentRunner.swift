@@ -33,12 +33,18 @@ extension Agent {
             return try startNetlink()
         }
         scanTrees(reason: .initial)
+        if config.vmConfigsWithoutNetlink {
+            // Read before the first scrape can come, then at each re-scan.
+            state.registerSources([.libvirt])
+            libvirtDomains.refresh()
+        }
         let interval = config.rescanIntervalSeconds
         let task = Task.detached { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 if Task.isCancelled { break }
                 scanTrees(reason: .poll)
+                if config.vmConfigsWithoutNetlink { libvirtDomains.rescan() }
             }
         }
         return { task.cancel() }

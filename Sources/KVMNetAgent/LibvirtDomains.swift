@@ -20,7 +20,9 @@ import KVMNetLock
 /// (`tap<vmid>i<n>`, `veth<vmid>i<n>`) exists, re-read when such a tap appears or vanishes;
 /// `source="proxmox"` joins the error series once a guest directory was found.
 ///
-/// Live mode only (with `--no-netlink` the agent replays trees that are not this host's).
+/// Live mode, and with `--no-netlink` only when `--libvirt-dir` or `--proxmox-dir` names
+/// the replayed tree's directories (``AgentConfig/vmConfigsWithoutNetlink``: the defaults
+/// are this host's, and the tree is not this host).
 /// Re-read when a `vnet*` link appears or vanishes, and at the rescan interval. libvirt
 /// creates the tap before it writes the status file, so after a change the read is
 /// retried (0.25 s doubling to 8 s, about 16 s in all) until every `vnet*` link is mapped

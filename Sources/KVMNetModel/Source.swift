@@ -24,6 +24,8 @@ public enum Source: String, Sendable, Hashable, Codable, CaseIterable, CustomStr
     case networkManager = "networkmanager"
     /// systemd-networkd's `.netdev` and `.network` files and their drop-ins.
     case networkd
+    /// netplan's YAML (`/run/netplan`, `/etc/netplan`, `/lib/netplan`, or `--netplan-dir`).
+    case netplan
     /// `/proc/sys/net/...`.
     case sysctl
     /// `/proc/net/route`.

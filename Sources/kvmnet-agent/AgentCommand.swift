@@ -47,11 +47,17 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("proxmox-dir"), help: "Proxmox VE's root, for kvmnet_vm_interface_info and /diagnose: guest configs under <dir>/qemu-server and <dir>/lxc. Default: /etc/pve.")
     var proxmoxRoot: String?
 
+    @Option(name: .customLong("proxmox-node"), help: "This node's name in <proxmox-dir>/nodes/<name>, whose guest configs are read too. Default: the host name up to its first dot.")
+    var proxmoxNode: String?
+
     @Option(name: .customLong("libvirt-dir"), help: "Directory of libvirt XML, for kvmnet_vm_interface_info and /diagnose (repeatable). Default: /run/libvirt/qemu (running domains), /etc/libvirt/qemu (defined), /run/libvirt/network, /etc/libvirt/qemu/networks.")
     var libvirtDirs: [String] = []
 
     @Option(name: .customLong("ifcfg-dir"), help: "Directory of ifcfg files for /diagnose.")
     var ifcfgDir = HostPaths.defaultIfcfgDirectory
+
+    @Option(name: .customLong("netplan-dir"), help: "Directory of netplan *.yaml files for /diagnose (repeatable, in precedence order). Default: /run/netplan, /etc/netplan, /lib/netplan.")
+    var netplanDirs: [String] = []
 
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel = "info"
@@ -87,7 +93,11 @@ struct AgentCommand: AsyncParsableCommand {
         config.netlinkReceiveBufferSize = netlinkReceiveBuffer
         if !libvirtDirs.isEmpty { config.paths.libvirtDirectories = libvirtDirs }
         if let proxmoxRoot { config.paths.proxmoxRoot = proxmoxRoot }
+        config.paths.proxmoxNode = proxmoxNode
         config.paths.ifcfgDirectory = ifcfgDir
+        if !netplanDirs.isEmpty { config.paths.netplanDirectories = netplanDirs }
+        // A replayed tree's guests: only from the directories given for it, never this host's.
+        config.vmConfigsWithoutNetlink = noNetlink && (!libvirtDirs.isEmpty || proxmoxRoot != nil)
         let agent = Agent(config: config, logger: Logger(label: "kvmnet-agent"), diagnose: DiagnoseEndpoint.respond)
         try await agent.run()
     }

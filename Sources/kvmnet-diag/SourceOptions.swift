@@ -26,7 +26,13 @@ struct SourceOptions: ParsableArguments {
         "Proxmox VE's root: guest configs under <dir>/qemu-server and <dir>/lxc (and <dir>/nodes/<this host>/...). Default: /etc/pve.",
         valueName: "dir"))
     var proxmoxRoot: String?
-    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd files) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
+
+    @Option(name: .customLong("proxmox-node"), help: ArgumentHelp(
+        "This node's name in <proxmox-dir>/nodes/<name>, whose guest configs are read too. Default: the host name up to its first dot.",
+        valueName: "name"))
+    var proxmoxNode: String?
+
+    @Option(name: .customLong("config-root"), help: ArgumentHelp("Read every network configuration (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd files, netplan YAML) under this directory, as if it were / (a captured host's tree).", valueName: "dir"))
     var configRoot: String?
 
     @Option(name: .customLong("interfaces-file"), help: ArgumentHelp("ifupdown's interfaces file (its source lines are followed). Default: /etc/network/interfaces.", valueName: "file"))
@@ -38,6 +44,9 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("networkd-dir"), help: ArgumentHelp("Directory of systemd-networkd .netdev/.network files and their <file>.d/ drop-ins (repeatable, in precedence order). Default: /etc, /run, /usr/local/lib, /usr/lib and /lib systemd/network.", valueName: "dir"))
     var networkdDirectories: [String] = []
 
+    @Option(name: .customLong("netplan-dir"), help: ArgumentHelp("Directory of netplan *.yaml files (repeatable, in precedence order: a file name in an earlier one shadows the same name in a later one). Default: /run/netplan, /etc/netplan, /lib/netplan.", valueName: "dir"))
+    var netplanDirectories: [String] = []
+
     @Flag(name: .customLong("no-firewall"), help: "Do not read the host firewall (nft -j list ruleset); the firewall.* checks are then skipped.")
     var noFirewall = false
 
@@ -45,7 +54,7 @@ struct SourceOptions: ParsableArguments {
     var anyGiven: Bool {
         procfs != nil || sysfs != nil || noNetlink || !libvirtDirectories.isEmpty || ifcfgDirectory != nil || proxmoxRoot != nil || noFirewall
             || configRoot != nil || interfacesFile != nil || !networkManagerDirectories.isEmpty
-            || !networkdDirectories.isEmpty
+            || !networkdDirectories.isEmpty || !netplanDirectories.isEmpty || proxmoxNode != nil
     }
 
     /// The given paths, the defaults for the others.
@@ -57,9 +66,11 @@ struct SourceOptions: ParsableArguments {
         if let configRoot { paths.rootConfiguration(at: configRoot) }
         if let ifcfgDirectory { paths.ifcfgDirectory = ifcfgDirectory }
         if let proxmoxRoot { paths.proxmoxRoot = proxmoxRoot }
+        if let proxmoxNode { paths.proxmoxNode = proxmoxNode }
         if let interfacesFile { paths.ifupdownInterfaces = interfacesFile }
         if !networkManagerDirectories.isEmpty { paths.networkManagerDirectories = networkManagerDirectories }
         if !networkdDirectories.isEmpty { paths.networkdDirectories = networkdDirectories }
+        if !netplanDirectories.isEmpty { paths.netplanDirectories = netplanDirectories }
         return paths
     }
 

@@ -77,3 +77,31 @@ extension CLIBinaryTests {
         #expect(try Self.run(["watch", "vm1"]).status == 64)
     }
 }
+
+extension CLIBinaryTests {
+    /// `--netplan-dir` (repeatable, in precedence order) replaces netplan's default
+    /// directories, after `--config-root`; with `--from` it is a usage error; `--help` lists it.
+    @Test func netplanDirOptionsReplaceTheDefaultDirectories() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kvmnet-netplan-dir-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let first = root.appendingPathComponent("first"), second = root.appendingPathComponent("second")
+        for dir in [first, second] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        // The same file name in both: the first directory's shadows the second's.
+        try "network:\n  version: 2\n  vlans:\n    v9:\n      id: ten\n      link: eth0\n".write(to: first.appendingPathComponent("10-v.yaml"), atomically: true, encoding: .utf8)
+        try "network:\n  version: 2\n  vlans:\n    v8:\n      id: eight\n      link: eth0\n".write(to: second.appendingPathComponent("10-v.yaml"), atomically: true, encoding: .utf8)
+        try "network:\n  version: 2\n  bonds:\n    bond7:\n      interfaces: [ghost]\n".write(to: second.appendingPathComponent("20-b.yaml"), atomically: true, encoding: .utf8)
+        let host = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/kvm-host").path
+        let result = try Self.run(["--json", "--no-netlink", "--path.procfs=\(host)/proc", "--path.sysfs=\(host)/sys",
+                                   "--libvirt-dir=\(root.path)/none", "--proxmox-dir=\(root.path)/none", "--config-root=\(root.path)/none",
+                                   "--netplan-dir", first.path, "--netplan-dir", second.path])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let errors = (json["data_errors"] as? [[String: Any]] ?? []).filter { $0["source"] as? String == "netplan" }
+        let paths = Set(errors.compactMap { $0["path"] as? String })
+        #expect(paths == [first.appendingPathComponent("10-v.yaml").path, second.appendingPathComponent("20-b.yaml").path], "\(errors)")
+
+        #expect(try Self.run(["--from", Self.fixture, "--netplan-dir", first.path]).status == 64)
+        let help = try Self.run(["diagnose", "--help"])
+        #expect(help.stdout.contains("--netplan-dir <dir>") && help.stdout.contains("--proxmox-node <name>"), "\(help.stdout)")
+    }
+}

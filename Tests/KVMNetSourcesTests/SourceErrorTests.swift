@@ -10,11 +10,13 @@ import Testing
         #expect(Source.allCases.map(\.rawValue) == [
             "sysfs", "brforward", "netlink", "procfs_bonding", "procfs_vlan", "libvirt", "proxmox", "ifcfg",
             // issue 14: configuration sources read by kvmnet-diag (and /diagnose); the agent counts none of them
-            "ifupdown", "networkmanager", "networkd",
+            "ifupdown", "networkmanager", "networkd", "netplan",
             "sysctl", "route", "procfs",
         ])
         #expect(Source.kernel.map(\.rawValue) == ["brforward", "netlink", "procfs_bonding", "procfs_vlan", "sysfs"])
         #expect("\(Source.procfsBonding)" == "procfs_bonding")
+        // netplan's read and parse errors are its own, not networkd's.
+        #expect(NetplanIntended.errorSource == .netplan && "\(NetplanIntended.errorSource)" == "netplan")
     }
 
     @Test func readErrorsKeepAKindFromTheirErrno() {

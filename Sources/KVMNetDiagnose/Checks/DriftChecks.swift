@@ -15,10 +15,10 @@ enum DriftChecks {
     /// Skips when no configuration system is in use (or its files could not be read).
     static func noConfiguration(_ ctx: CheckContext) -> String? {
         if ctx.intended.systems.isEmpty {
-            for source in [Source.ifcfg, .ifupdown, .networkManager, .networkd] {
+            for source in [Source.ifcfg, .ifupdown, .networkManager, .networkd, .netplan] {
                 if let denied = ctx.deniedRead(source) { return CheckContext.needsPrivilege(denied) }
             }
-            return "no network configuration found (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd .netdev/.network files)"
+            return "no network configuration found (ifcfg, /etc/network/interfaces, NetworkManager keyfiles, systemd-networkd .netdev/.network files, netplan /etc/netplan/*.yaml)"
         }
         return nil
     }
@@ -73,7 +73,8 @@ enum DriftChecks {
         for b in ctx.sortedBridges { virtual.append((b.name, "bridge", ctx.evidence.bridgePorts(b))) }
         let systems = ctx.intended.systems.map(\.system.displayName).joined(separator: ", ")
         return .ran(virtual.compactMap { name, what, evidence in
-            guard !configured.contains(name), !libvirtBridges.contains(name), !runtimeOnly(name) else { return nil }
+            guard !configured.contains(name), !libvirtBridges.contains(name), !runtimeOnly(name),
+                  !runtimeOnly(ctx.topology.bridge(containing: name)?.name ?? "") || what != "VLAN device" else { return nil }
             return Finding(
                 check: "config.device_unconfigured", severity: .warn, subject: name,
                 explanation: "\(name) (a \(what)) runs, but no configuration creates it (read: \(systems)). It was made by hand (ip link add, brctl addbr) and is lost at the next reboot, with whatever depends on it.",
@@ -85,6 +86,7 @@ enum DriftChecks {
 
     /// Devices that other software makes at run time and no configuration should name:
     /// Proxmox's firewall bridges and per-VLAN bridges (`fwbr100i0`, `vmbr0v10`), libvirt's `virbr*`.
+    /// (A VLAN device in such a bridge, `eno1.10` under `vmbr0v10`, is Proxmox's too.)
     static func runtimeOnly(_ name: String) -> Bool {
         if name.hasPrefix("fwbr") || name.hasPrefix("fwln") || name.hasPrefix("fwpr") || name.hasPrefix("virbr") { return true }
         if name.hasPrefix("vmbr"), let v = name.firstIndex(of: "v"), let v2 = name[name.index(after: v)...].firstIndex(of: "v") {
@@ -341,19 +343,23 @@ enum ConfigFix {
     static func apply(_ d: IntendedDevice, _ diffs: [ConfigDrift.Difference], ctx: CheckContext) -> String {
         let recreate = d.kind.isVirtual && diffs.contains { $0.recreate }
         var command = applyCommand(d, recreate: recreate, missing: diffs.contains { $0.category == .missing })
-        guard d.system == .networkd else {
-            return "if the configuration is right: \(command); if the running state is right, update \(d.file)"
+        let reload: String
+        switch d.system {
+        case .networkd:
+            reload = "networkctl reload"
+            if recreate {
+                command += " (networkd sets a netdev's mode, id and parent only when it creates it: networkctl reload leaves a running one as it is; deleting it takes down what runs on it)"
+            }
+        case .netplan: reload = "netplan apply"
+        default: return "if the configuration is right: \(command); if the running state is right, update \(d.file)"
         }
-        // networkd's values are spread over a .netdev, the .network and drop-ins: name the
-        // files the differing values are written in.
+        // networkd's values are spread over a .netdev, the .network and drop-ins, netplan's
+        // over the YAML files it merges: name the files the differing values are written in.
         var files: [String] = []
         for e in diffs.flatMap(\.evidence) where e.source == d.system.rawValue {
             if let f = e.file, !files.contains(f) { files.append(f) }
         }
-        if recreate {
-            command += " (networkd sets a netdev's mode, id and parent only when it creates it: networkctl reload leaves a running one as it is; deleting it takes down what runs on it)"
-        }
-        return "if the configuration is right: \(command); if the running state is right, update \(files.isEmpty ? d.file : files.joined(separator: " or ")) and networkctl reload"
+        return "if the configuration is right: \(command); if the running state is right, update \(files.isEmpty ? d.file : files.joined(separator: " or ")) and \(reload)"
     }
 
     /// The system's command that brings the running state to the configuration:

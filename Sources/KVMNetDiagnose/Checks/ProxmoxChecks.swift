@@ -24,10 +24,11 @@ enum ProxmoxChecks {
         var subject: String { "\(guest.displayName) \(devices.tap)" }
         /// The NIC's port on its bridge: `fwpr<vmid>p<n>` with the firewall, else the tap.
         var port: String { nic.firewall ? devices.firewallPeer : devices.tap }
+        /// The guest's own devices: a finding is kept for a path through them, not for every
+        /// path through the bridge it shares with healthy guests.
         var allDevices: [String] {
             [guest.displayName, String(guest.vmid), devices.tap] + (nic.firewall
                 ? [devices.firewallBridge, devices.firewallLink, devices.firewallPeer] : [])
-                + [expectedBridge].compactMap { $0 }
         }
     }
 
@@ -112,7 +113,7 @@ enum ProxmoxChecks {
                 evidence: evidence,
                 fix: "\(replug(n)) (Proxmox plugs it again as the config says), or now: ip link set dev \(q(port)) master \(q(expected))"
                     + (actual.map { "; if \($0) is right: \(set(n, setting(n.nic, "bridge", $0)))" } ?? ""),
-                devices: n.allDevices + [actual].compactMap { $0 })
+                devices: n.allDevices)
         })
     }
 

@@ -20,10 +20,8 @@ import KVMNetModel
 /// netplan writes it (`bonds.bond0.parameters.mode`); wrong types and out-of-range values
 /// are problems at their line (as `netplan generate` reports them), and the rest is read.
 public enum NetplanIntended {
-    /// The ``Source`` netplan's errors are counted under. ``Source`` has no netplan case
-    /// yet (its raw values are the metrics contract): netplan renders to systemd-networkd
-    /// on the hosts kvmnet reads, so its errors go with networkd's until it gets its own.
-    public static let errorSource: Source = .networkd
+    /// The ``Source`` netplan's errors are counted under (its own: `source="netplan"`).
+    public static let errorSource: Source = .netplan
 
     /// The device types kvmnet models, in the order netplan documents them.
     static let kinds: [(key: String, kind: IntendedKind)] = [("ethernets", .ethernet), ("bonds", .bond), ("bridges", .bridge), ("vlans", .vlan)]

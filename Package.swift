@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "KVMNetSubprocess", dependencies: ["KVMNetLock", "CSubprocessShim"]),
         // The host firewall for kvmnet-diag: runs `nft -j list ruleset` and parses it
         // (Foundation's JSON reader; kvmnet-diag only, the agent runs no processes).
-        .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel", "KVMNetSubprocess"]),
+        .target(name: "KVMNetFirewallReader", dependencies: ["KVMNetModel", "KVMNetSources", "KVMNetSubprocess"]),
         // kvmnet-diag across hosts: the agents' API and Prometheus' HTTP API, over SwiftNIO's
         // HTTP/1 client and NIOSSL (the server's own packages; docs/api.md, "Client").
         .target(

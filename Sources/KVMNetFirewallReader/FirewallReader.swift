@@ -1,5 +1,6 @@
 import Foundation
 import KVMNetModel
+import KVMNetSources
 import KVMNetSubprocess
 
 /// Reads the host firewall for kvmnet-diag: runs `nft -j list ruleset` and, where
@@ -66,9 +67,13 @@ public enum FirewallReader {
     /// The iptables-legacy (x_tables) tables in use in this network namespace, from
     /// `net/ip_tables_names` under `procfsRoot`; empty when there is none (or no file: no
     /// `ip_tables` module, or a kernel without legacy iptables).
+    ///
+    /// Read with KVMNetSources' FileReader, not FileManager: Foundation's
+    /// `contents(atPath:)` leaks its first buffer on a procfs file (st_size 0), which
+    /// LeakSanitizer reported in kvmnet-diag.
     public static func legacyTables(procfsRoot: String = "/proc") -> [String] {
-        guard let data = FileManager.default.contents(atPath: procfsRoot + "/net/ip_tables_names") else { return [] }
-        return String(decoding: data.prefix(4096), as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
+        guard case .success(let bytes) = FileReader.readBytes(procfsRoot + "/net/ip_tables_names", limit: 4096) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     /// Runs a lister and parses its output; a failure says which command and why.

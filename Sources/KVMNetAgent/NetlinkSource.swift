@@ -71,7 +71,7 @@ extension Agent {
     /// /proc/net/bonding files.
     func refreshBonds() {
         do {
-            let mark = state.eventMark
+            let mark = state.version
             state.refresh(try NetlinkLinkReader.read(indexes: state.bondLinkIndexes, onDecodeError: { [self] error in
                 logger.warning("netlink message skipped", metadata: ["error": "\(error)"])
                 state.recordSourceError(.netlink)

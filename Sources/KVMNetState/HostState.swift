@@ -31,23 +31,18 @@ public final class HostState: Sendable {
         let now = clock()
         storage.withLock { s in
             s.version &+= 1
-            s.eventSerial &+= 1
             for c in changes {
                 s.apply(c, now: now)
-                if let index = c.linkIndex { s.lastEventOfLink[index] = s.eventSerial }
+                if let index = c.linkIndex { s.lastEventOfLink[index] = s.version }
             }
         }
     }
-
-    /// A mark of the events and re-reads applied so far: take it before a read whose
-    /// result goes to ``refresh(_:readAfter:)``.
-    public var eventMark: UInt64 { storage.withLock { $0.eventSerial } }
 
     /// Applies links re-read one by one (`RTM_GETLINK`), which carry no addresses: each
     /// keeps the addresses it has. Transitions are counted as for events.
     ///
     /// The read runs beside the event thread, so its answers can be older than what events
-    /// said since `mark` (``eventMark``, taken before the read): a link removed since stays
+    /// said since `mark` (``version``, taken before the read): a link removed since stays
     /// removed (its `RTM_DELLINK` may have been applied while the answer was on its way: a
     /// re-added link would have no event left to remove it), a link with an event since
     /// keeps the event's data, and nothing is taken after a full re-read since.
@@ -77,8 +72,7 @@ public final class HostState: Sendable {
         let now = clock()
         storage.withLock { s in
             s.version &+= 1
-            s.eventSerial &+= 1
-            s.lastResync = s.eventSerial
+            s.lastResync = s.version
             s.lastEventOfLink.removeAll()
             if reason == .overrun { s.counters.resyncs += 1 }
             s.replace(with: dump, fdbKnown: fdbKnown, reason: reason, now: now)
@@ -216,9 +210,8 @@ extension EventCounters {
 struct Storage {
     /// Bumped by every change that can change a scrape's output.
     var version: UInt64 = 0
-    /// Bumped by every batch of events and every full re-read (``HostState/eventMark``).
-    var eventSerial: UInt64 = 0
-    /// The `eventSerial` of the last event about each ifindex, and of the last full re-read.
+    /// The `version` of the last event about each ifindex, and of the last full re-read
+    /// (``HostState/refresh(_:readAfter:)`` compares them with the version a read began at).
     var lastEventOfLink: [Int: UInt64] = [:]
     var lastResync: UInt64 = 0
     var links: [String: LinkUpdate] = [:]

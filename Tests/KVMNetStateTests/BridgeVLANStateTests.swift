@@ -44,7 +44,7 @@ import Testing
         let s = state([Self.bridge("br0", index: 2), Self.port("trunk0", index: 5, master: 2, vlans: Self.trunk)])
         s.apply([.linkUpdated(Self.port("trunk0", index: 5, master: 2, state: .down))])
         #expect(vlans(s, "trunk0") == Self.trunk)
-        s.refresh([Self.port("trunk0", index: 5, master: 2)], readAfter: s.eventMark)
+        s.refresh([Self.port("trunk0", index: 5, master: 2)], readAfter: s.version)
         #expect(vlans(s, "trunk0") == Self.trunk)
     }
 

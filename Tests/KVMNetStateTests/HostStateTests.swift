@@ -202,7 +202,7 @@ enum Make {
         // A re-read by ifindex: no addresses in it, a port state that changed without an event.
         var reread = Make.slave("eth0", index: 1, bond: 10)
         reread.bondSlave?.actorPortState = 63
-        s.refresh([reread, Make.bond("bond0", index: 10, active: 2)], readAfter: s.eventMark)
+        s.refresh([reread, Make.bond("bond0", index: 10, active: 2)], readAfter: s.version)
         let snap = s.snapshot()
         #expect(snap.topology.links["eth0"]?.addresses == ["192.0.2.1/24"])
         #expect(snap.topology.bonds["bond0"]?.slave(named: "eth0")?.actorPortState == 63)
@@ -216,7 +216,7 @@ enum Make {
         let s = HostState()
         s.resync(FullDump(links: [Make.bond("bond1", index: 11, active: 3), Make.slave("eth3", index: 3, bond: 11)]),
                  reason: .initial)
-        let mark = s.eventMark
+        let mark = s.version
         s.apply([.linkRemoved(index: 3, name: "eth3"), .linkRemoved(index: 11, name: "bond1")])
         s.refresh([Make.bond("bond1", index: 11, active: 3), Make.slave("eth3", index: 3, bond: 11)], readAfter: mark)
         let snap = s.snapshot()
@@ -233,7 +233,7 @@ enum Make {
         s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: 1), Make.slave("eth0", index: 1, bond: 10),
                                   Make.slave("eth1", index: 2, bond: 10), Make.bond("bond2", index: 12, active: 0)]),
                  reason: .initial)
-        let mark = s.eventMark
+        let mark = s.version
         s.apply([.linkUpdated(Make.bond("bond0", index: 10, active: 2))])
         s.apply([.linkRemoved(index: 12, name: "bond2"), .linkUpdated(Make.bond("bond2", index: 13, active: 0))])
         var reread = Make.slave("eth1", index: 2, bond: 10)
@@ -250,7 +250,7 @@ enum Make {
         let s = HostState()
         let dump = FullDump(links: [Make.bond("bond0", index: 10, active: 1), Make.slave("eth0", index: 1, bond: 10)])
         s.resync(dump, reason: .initial)
-        let mark = s.eventMark
+        let mark = s.version
         s.resync(FullDump(links: [Make.bond("bond0", index: 10, active: 0)]), reason: .overrun)
         s.refresh([Make.slave("eth0", index: 1, bond: 10)], readAfter: mark)
         #expect(s.snapshot().topology.links["eth0"] == nil)

@@ -182,7 +182,7 @@ enum FirewallChecks {
         let (fw, rs): (FirewallFacts, FirewallRuleset)
         switch ruleset(ctx) { case .failure(let why): return .skipped(why.reason); case .success(let v): (fw, rs) = v }
         let eval = FirewallEvaluator(ruleset: rs)
-        let ipHooks = brNetfilterOn(ctx, fw).on
+        let (ipHooks, sysctlEvidence) = brNetfilterOn(ctx, fw)
         var findings: [Finding] = []
         var seen = Set<FirewallRule>()
         var seenKernelDependent = Set<String>()
@@ -195,12 +195,12 @@ enum FirewallChecks {
                 if ipHooks { outcomes += eval.evaluate(atIPHook(frame), families: ["ip", "inet"], hook: "forward") }
                 // A definite drop is the other checks' finding.
                 guard !outcomes.contains(where: { $0.kind == .dropped && !kernelDependent($0, ipHooks: ipHooks) }) else { continue }
-                for o in outcomes where o.kind == .dropped {
+                for o in outcomes where o.kind == .dropped && kernelDependent(o, ipHooks: ipHooks) {
                     guard seenKernelDependent.insert(o.rule?.location ?? o.chain.qualifiedName).inserted else { continue }
                     findings.append(Finding(
                         check: "firewall.unverifiable", severity: .warn, subject: c.bridge,
                         explanation: "Whether the host firewall lets \(c.what) through \(c.bridge) depends on the kernel: \(cause(o)) would drop it, but the chain is a bridge-family forward chain at priority 0 while br_netfilter passes bridged IPv4 frames to iptables (bridge-nf-call-iptables 1). br_netfilter's forward hook (priority -1) takes the frame first, and some kernels then resume after every priority-0 bridge hook, skipping this chain (Debian's 6.1 does; 6.12 runs it).",
-                        evidence: brNetfilterOn(ctx, fw).evidence + evidence(o),
+                        evidence: sysctlEvidence + evidence(o),
                         fix: "give the chain a priority that does not depend on it: nft delete chain bridge \(o.chain.table) \(o.chain.name) and add it again with 'type filter hook forward priority filter' (-200: before br_netfilter's hook, on every kernel); meanwhile ping and watch the rule's counter (nft -a list chain bridge \(o.chain.table) \(o.chain.name)), or run kvmnet-diag watch",
                         devices: c.devices))
                 }
